@@ -1,0 +1,3 @@
+export * from "./config.ts";
+export { ConfigError } from "./errors.ts";
+export { type ConfigFile, configFileSchema } from "./schema.ts";
