@@ -7,7 +7,12 @@
  * - `lease_lost`: this replica no longer holds the leader lease; work was aborted.
  * - `stopped`: the runtime is shutting down.
  */
-export type InfraErrorCode = "invalid_join_config" | "invalid_schematic" | "invalid_provider" | "lease_lost" | "stopped";
+export type InfraErrorCode =
+  | "invalid_join_config"
+  | "invalid_schematic"
+  | "invalid_provider"
+  | "lease_lost"
+  | "stopped";
 
 export class InfraError extends Error {
   readonly code: InfraErrorCode;

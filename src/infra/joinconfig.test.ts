@@ -42,7 +42,10 @@ describe("join tokens (§7.2 vectors)", () => {
 
 describe("SideroLink API URL (§7.3)", () => {
   it("adds the token and tunnel flag with sorted keys", () => {
-    assert.equal(siderolinkApiUrl("grpc://127.0.0.1:8099", "abcd", true), "grpc://127.0.0.1:8099?grpc_tunnel=true&jointoken=abcd");
+    assert.equal(
+      siderolinkApiUrl("grpc://127.0.0.1:8099", "abcd", true),
+      "grpc://127.0.0.1:8099?grpc_tunnel=true&jointoken=abcd",
+    );
   });
 
   it("escapes the token and keeps existing parameters", () => {

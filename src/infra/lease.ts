@@ -126,7 +126,11 @@ export class LeaderElector {
   #schedule(delayMs: number): void {
     if (!this.#running) return;
     this.#timer = setTimeout(() => {
-      this.#loop = this.#tick().finally(() => this.#schedule(this.#timing.renewMs));
+      const startedAt = Date.now();
+      // Fixed cadence (start to start), so a slow call does not push the next renew towards the deadline.
+      this.#loop = this.#tick().finally(() =>
+        this.#schedule(Math.max(0, this.#timing.renewMs - (Date.now() - startedAt))),
+      );
     }, delayMs);
     this.#timer.unref();
   }
@@ -149,6 +153,17 @@ export class LeaderElector {
   }
 
   async #tryAcquireOrRenew(now: number): Promise<boolean> {
+    if (this.#leading && this.#heldVersion !== undefined) {
+      // Renew with a single compare-and-swap; on any failure fall back to reading the record.
+      try {
+        const renewed = await this.#store.update(this.#heldVersion, this.#record(this.#holderId));
+        this.#heldVersion = renewed.version;
+        this.#observe(renewed.version, now);
+        return true;
+      } catch {
+        this.#heldVersion = undefined;
+      }
+    }
     const current = await this.#store.get();
     if (!current) {
       const created = await this.#store.create(this.#record(this.#holderId));
@@ -157,7 +172,7 @@ export class LeaderElector {
       return true;
     }
     this.#observe(current.version, now);
-    const mine = current.holder === this.#holderId && current.version === this.#heldVersion;
+    const mine = current.holder === this.#holderId;
     const free = current.holder === "";
     const expired = Date.now() - (this.#observed?.at ?? now) >= current.leaseMs;
     if (!mine && !free && !expired) return false;
@@ -178,9 +193,12 @@ export class LeaderElector {
   #armDeadline(renewSentAt: number): void {
     if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
     const remaining = renewSentAt + this.#timing.renewDeadlineMs - Date.now();
-    this.#deadlineTimer = setTimeout(() => {
-      void this.#loseLeadership("could not renew the lease before the renew deadline");
-    }, Math.max(0, remaining));
+    this.#deadlineTimer = setTimeout(
+      () => {
+        void this.#loseLeadership("could not renew the lease before the renew deadline");
+      },
+      Math.max(0, remaining),
+    );
     this.#deadlineTimer.unref();
   }
 

@@ -23,8 +23,14 @@ describe("backoffDelay", () => {
   });
 
   it("jitters ±50 %", () => {
-    assert.equal(backoffDelay(DEFAULT_BACKOFF, 1, () => 0), 250);
-    assert.equal(backoffDelay(DEFAULT_BACKOFF, 1, () => 1), 750);
+    assert.equal(
+      backoffDelay(DEFAULT_BACKOFF, 1, () => 0),
+      250,
+    );
+    assert.equal(
+      backoffDelay(DEFAULT_BACKOFF, 1, () => 1),
+      750,
+    );
   });
 });
 

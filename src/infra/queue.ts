@@ -75,7 +75,10 @@ export class WorkQueue {
 
   /** Queues `key` after `delayMs`, unless it is queued sooner for another reason. */
   addAfter(key: string, delayMs: number): void {
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     if (this.#readySet.has(key)) return;
     const at = Date.now() + delayMs;
     const existing = this.#delayed.get(key);

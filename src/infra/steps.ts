@@ -167,5 +167,5 @@ export const PROVISION_COMPLETE_TEXT = "Provision Complete";
 export function resumeIndex(steps: readonly { name: string }[], annotation: string | undefined): number {
   if (!annotation) return 0;
   const index = steps.findIndex((s) => s.name === annotation);
-  return index < 0 ? 0 : index;
+  return Math.max(index, 0); // an unknown (removed) step restarts from the first one
 }

@@ -76,11 +76,21 @@ function trimBase(base: string): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-/** The PXE base for a factory: the factory URL with its host prefixed by `pxe.`. */
+/**
+ * The PXE base for a factory: the factory URL with its host prefixed by `pxe.`. Built as text, because the WHATWG
+ * URL parser rejects hosts such as `pxe.127.0.0.1` that Go accepts.
+ */
 export function defaultPxeBase(factoryBase: string): string {
   const url = new URL(trimBase(factoryBase));
-  url.hostname = `pxe.${url.hostname}`;
-  return url.toString().replace(/\/+$/, "");
+  return `${url.protocol}//pxe.${url.host}${url.pathname}`.replace(/\/+$/, "");
+}
+
+/** `host[:port]` of a base URL, read as text (see defaultPxeBase). */
+function hostOf(base: string): string {
+  return base
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, "")
+    .replace(/[/?#].*$/, "")
+    .replace(/^.*@/, "");
 }
 
 /**
@@ -108,7 +118,7 @@ export function buildBootAssetLocation(
     .digest("hex");
   return {
     url: `${base}/${prefix}/${schematicId}/${version}/${filename}`,
-    imageFactoryHost: new URL(base).host,
+    imageFactoryHost: hostOf(base),
     storageKey,
   };
 }

@@ -47,7 +47,10 @@ describe("signing", () => {
     const payload = headers.get("x-sidero-payload")!;
     assert.equal(
       payload,
-      buildSignaturePayload("/cosi.resource.State/List", new Headers({ "x-sidero-timestamp": String(now.getTime() / 1000) })),
+      buildSignaturePayload(
+        "/cosi.resource.State/List",
+        new Headers({ "x-sidero-timestamp": String(now.getTime() / 1000) }),
+      ),
     );
     const fields = headers.get("x-sidero-signature")!.split(" ");
     assert.equal(fields.length, 4);
@@ -70,5 +73,18 @@ describe("signing", () => {
       date: now,
     });
     await assert.rejects(tampered.signatures[0]!.verified);
+  });
+});
+
+describe("signing with a key from a clock that runs ahead", () => {
+  it("dates the signature at the key's creation instead of failing", async () => {
+    const future = new Date(Date.now() + 30_000);
+    const generated = await generateServiceAccountKey({ providerId: "ahead", created: future });
+    const key = await parseServiceAccountKey(generated.text);
+    const headers = new Headers();
+    await signRequestHeaders(key, "/cosi.resource.State/Get", headers, new Date());
+    const b64 = headers.get("x-sidero-signature")!.split(" ")[3]!;
+    const signature = await readSignature({ binarySignature: Buffer.from(b64, "base64") });
+    assert.equal(signature.packets[0]!.created?.getTime(), Math.floor(future.getTime() / 1000) * 1000);
   });
 });

@@ -54,8 +54,14 @@ function goJson(value: unknown): string {
     .replaceAll("\u2029", "\\u2029");
 }
 
-/** Detached binary OpenPGP signature (type 0x00) over the UTF-8 payload, as standard base64. */
+/**
+ * Detached binary OpenPGP signature (type 0x00) over the UTF-8 payload, as standard base64. A key minted on a host
+ * whose clock runs slightly ahead of ours would look "not yet valid" at `date`, so the signature is dated no earlier
+ * than the key's creation; Omni accepts signatures dated a little in the future.
+ */
 export async function signPayload(key: ServiceAccountKey, payload: string, date: Date = new Date()): Promise<string> {
+  const created = key.privateKey.getCreationTime();
+  if (date.getTime() < created.getTime()) date = created;
   const message = await createMessage({ binary: new TextEncoder().encode(payload) });
   const signature = await sign({
     message,

@@ -15,7 +15,6 @@ import {
   type ResourceType,
   resourceFromProto,
   resourceToProto,
-  VERSION_UNDEFINED,
 } from "./resource.ts";
 import { Backoff, DEFAULT_WATCH_RETRY, sleep, type WatchRetryPolicy } from "./retry.ts";
 
@@ -180,15 +179,16 @@ export class StateClient {
 
   /** Creates a resource owned by `owner`; `already_exists` when it exists. Returns it as stored (version "1"). */
   async create<S>(rt: ResourceType<S>, input: ResourceInput<S>, opts: CreateOptions): Promise<Resource<S>> {
+    const m = input.metadata;
+    // Server-managed fields (version, created, updated) are not taken from the input.
     const metadata: Metadata = {
-      ...newMetadata(rt, input.metadata.id, input.metadata.namespace),
-      ...input.metadata,
-      type: rt.type,
-      version: VERSION_UNDEFINED,
-      phase: input.metadata.phase ?? "running",
+      ...newMetadata(rt, m.id, m.namespace || undefined),
+      phase: m.phase ?? "running",
       owner: opts.owner,
+      finalizers: [...(m.finalizers ?? [])],
+      labels: { ...m.labels },
+      annotations: { ...m.annotations },
     };
-    metadata.namespace ||= rt.namespace;
     return this.#createRaw(rt, resourceToProto(rt, { metadata, spec: input.spec }), opts.owner);
   }
 
@@ -297,11 +297,12 @@ export class StateClient {
   }
 
   /**
-   * Watches a kind (or one resource with `id`). Sends api_version 1, discards the empty first message, yields each
-   * event, and when the stream drops re-opens it from the last bookmark with exponential backoff (giving up after
-   * the policy's max elapsed time). An "errored" event is yielded, then the stream is re-opened from the last
-   * bookmark (or the iteration ends with `unavailable` when there is none). `failed_precondition` (unknown
-   * bookmark) and other non-transient errors end the iteration by throwing. Aborting `signal` ends it quietly.
+   * Watches a kind (or one resource with `id`). Sends api_version 1, discards the empty first message and yields
+   * each event. When the stream drops it is re-opened from the last bookmark with exponential backoff, giving up
+   * after the policy's max elapsed time. A stream that fails before any bookmark was seen cannot be resumed: the
+   * iteration throws and the caller re-watches (`bootstrapBookmark: true` yields a bookmark at once). An "errored"
+   * event is yielded, then the stream is re-opened from the last bookmark. `failed_precondition` (unknown bookmark)
+   * and other non-transient errors end the iteration by throwing; aborting `signal` ends it quietly.
    *
    * @example
    * for await (const ev of state.watch(MachineRequests, { bootstrapBookmark: true, aggregated: true }, signal)) {

@@ -1,21 +1,37 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { scrubSecrets } from "../observability/secrets.ts";
-import { parseApiToken, resolveCredentials, TICKET_RENEW_AFTER_MS, type TicketGrant, TicketSession, tokenHeader } from "./auth.ts";
+import {
+  parseApiToken,
+  resolveCredentials,
+  TICKET_RENEW_AFTER_MS,
+  type TicketGrant,
+  TicketSession,
+  tokenHeader,
+} from "./auth.ts";
 import { ProxmoxError } from "./errors.ts";
 
 const SECRET = "0b3c1e2d-aaaa-bbbb-cccc-1234567890ab";
 
 describe("credentials", () => {
   it("parses a full token string at its last '='", () => {
-    assert.deepEqual(parseApiToken(`terraform@pam!automation=${SECRET}`), { tokenId: "terraform@pam!automation", secret: SECRET });
-    assert.deepEqual(parseApiToken(`PVEAPIToken=omni@pve!provider=${SECRET}`), { tokenId: "omni@pve!provider", secret: SECRET });
+    assert.deepEqual(parseApiToken(`terraform@pam!automation=${SECRET}`), {
+      tokenId: "terraform@pam!automation",
+      secret: SECRET,
+    });
+    assert.deepEqual(parseApiToken(`PVEAPIToken=omni@pve!provider=${SECRET}`), {
+      tokenId: "omni@pve!provider",
+      secret: SECRET,
+    });
   });
 
   it("accepts tokenID + tokenSecret like the Go provider's config", () => {
     const c = resolveCredentials({ tokenID: "terraform@pam!automation", tokenSecret: SECRET });
     assert.deepEqual(c, { kind: "token", tokenId: "terraform@pam!automation", secret: SECRET });
-    assert.equal(tokenHeader({ tokenId: "terraform@pam!automation", secret: SECRET }), `PVEAPIToken=terraform@pam!automation=${SECRET}`);
+    assert.equal(
+      tokenHeader({ tokenId: "terraform@pam!automation", secret: SECRET }),
+      `PVEAPIToken=terraform@pam!automation=${SECRET}`,
+    );
     assert.equal(resolveCredentials({ tokenID: `ab@pve!bb=${SECRET}` }).kind, "token");
   });
 
@@ -25,7 +41,10 @@ describe("credentials", () => {
       username: "root@pam",
       password: "hunter2hunter2",
     });
-    assert.equal((resolveCredentials({ username: "ops@pve", password: "hunter2hunter2" }) as { username: string }).username, "ops@pve");
+    assert.equal(
+      (resolveCredentials({ username: "ops@pve", password: "hunter2hunter2" }) as { username: string }).username,
+      "ops@pve",
+    );
   });
 
   it("rejects malformed settings with messages that name the fix and never the secret", () => {
@@ -37,7 +56,10 @@ describe("credentials", () => {
       () => resolveCredentials({}),
     ];
     for (const f of bad) {
-      assert.throws(f, (e: unknown) => e instanceof ProxmoxError && e.code === "auth_failed" && !e.message.includes(SECRET));
+      assert.throws(
+        f,
+        (e: unknown) => e instanceof ProxmoxError && e.code === "auth_failed" && !e.message.includes(SECRET),
+      );
     }
   });
 
@@ -53,7 +75,11 @@ describe("ticket session", () => {
     const calls: string[] = [];
     const login = async (_u: string, p: string): Promise<TicketGrant> => {
       calls.push(p);
-      return { username: "root@pam", ticket: `PVE:root@pam:ticket-${calls.length}`, CSRFPreventionToken: `csrf-${calls.length}` };
+      return {
+        username: "root@pam",
+        ticket: `PVE:root@pam:ticket-${calls.length}`,
+        CSRFPreventionToken: `csrf-${calls.length}`,
+      };
     };
     const s = new TicketSession("root@pam", "the-password", login, () => clock);
     const [a, b] = await Promise.all([s.current(), s.current()]);

@@ -76,7 +76,8 @@ export interface DownloadUrlParams {
 }
 
 export interface UploadParams {
-  content: "iso" | "vztmpl" | "import" | "snippets";
+  /** What the schema allows for uploads (snippets must be placed by other means). */
+  content: "iso" | "vztmpl" | "import";
   source: UploadSource;
   /** Target file name (default: the source path's base name). */
   filename?: string;
@@ -209,6 +210,11 @@ export class ProxmoxClient {
     });
   }
 
+  /** One storage's status on a node (same shape as a {@link listStorages} entry); unknown → `not_found`. */
+  storageStatus(node: string, storage: string): Promise<NodeStorage> {
+    return this.call("GET", `/nodes/${seg(node)}/storage/${seg(storage)}/status`);
+  }
+
   listStorageContent(
     node: string,
     storage: string,
@@ -261,10 +267,15 @@ export class ProxmoxClient {
       });
     }
     const body = await uploadBody(fields, name, params.source);
-    return this.#transport.upload(`/nodes/${seg(node)}/storage/${seg(storage)}/upload`, body, {
-      ...Object.fromEntries(fields),
-      filename: name,
-    }, { timeoutMs: this.#uploadTimeoutMs });
+    return this.#transport.upload(
+      `/nodes/${seg(node)}/storage/${seg(storage)}/upload`,
+      body,
+      {
+        ...Object.fromEntries(fields),
+        filename: name,
+      },
+      { timeoutMs: this.#uploadTimeoutMs },
+    );
   }
 
   // ---- VMs ----
@@ -440,6 +451,10 @@ export class ProxmoxClient {
 
   listHaRules(filter: { type?: HaRule["type"]; resource?: string } = {}): Promise<HaRule[]> {
     return this.call("GET", "/cluster/ha/rules", { type: filter.type, resource: filter.resource });
+  }
+
+  getHaRule(rule: string): Promise<HaRule> {
+    return this.call("GET", `/cluster/ha/rules/${seg(rule)}`);
   }
 
   async addHaRule(params: HaRuleParams): Promise<void> {

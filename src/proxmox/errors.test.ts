@@ -15,15 +15,30 @@ describe("error classification", () => {
     [500, "hostname lookup 'nosuchnode' failed - failed to get address info for: nosuchnode", null, "not_found"],
     [500, "only root can set 'hugepages' config", null, "permission_denied"],
     [500, "something odd", null, "unknown"],
-    [400, "Parameter verification failed.", { data: null, errors: { cores: "type check ('integer') failed - got 'two'" } }, "invalid_params"],
-    [400, "Parameter verification failed.", { data: null, errors: { vmid: "VM 200 already exists" } }, "already_exists"],
+    [
+      400,
+      "Parameter verification failed.",
+      { data: null, errors: { cores: "type check ('integer') failed - got 'two'" } },
+      "invalid_params",
+    ],
+    [
+      400,
+      "Parameter verification failed.",
+      { data: null, errors: { vmid: "VM 200 already exists" } },
+      "already_exists",
+    ],
     [400, "Parameter verification failed.", { data: null, errors: { upid: "no such task" } }, "not_found"],
     [401, "Authentication failed!", undefined, "auth_failed"],
     [403, "Permission check failed (/vms/101, VM.Allocate)", null, "permission_denied"],
     [501, "Method 'GET /nodes/pve1/bogus' not implemented", null, "unsupported"],
     [503, "Service Unavailable", undefined, "unavailable"],
     [595, "Errors during connection establishment, proxy handshake: Connection refused", undefined, "node_unreachable"],
-    [596, "Errors during TLS negotiation, request sending and header processing: Connection timed out", undefined, "node_unreachable"],
+    [
+      596,
+      "Errors during TLS negotiation, request sending and header processing: Connection timed out",
+      undefined,
+      "node_unreachable",
+    ],
   ];
   for (const [status, reason, body, code] of cases) {
     it(`${status} ${reason} → ${code}`, () => assert.equal(res(status, reason, body).code, code));

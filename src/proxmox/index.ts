@@ -23,6 +23,7 @@ export {
   type UploadParams,
   type VmCreateParams,
 } from "./client.ts";
+export { endpointTemplate } from "./endpoint.ts";
 export {
   classifyMessage,
   classifyResponse,

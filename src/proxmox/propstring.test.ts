@@ -95,7 +95,11 @@ describe("property strings", () => {
       ["ide", "a,,b"],
     ];
     for (const [format, text] of bad) {
-      assert.throws(() => decodePropertyString(format, text), (e: unknown) => e instanceof ProxmoxError && e.code === "invalid_params", `${format} ${text}`);
+      assert.throws(
+        () => decodePropertyString(format, text),
+        (e: unknown) => e instanceof ProxmoxError && e.code === "invalid_params",
+        `${format} ${text}`,
+      );
     }
     assert.throws(() => encodePropertyString("scsi", { file: "a", serial: "x,y" }), ProxmoxError);
     assert.throws(() => encodePropertyString("net", { bridge: "vmbr0" }), ProxmoxError);
@@ -103,14 +107,24 @@ describe("property strings", () => {
   });
 
   it("base64-encodes smbios1 text fields", () => {
-    const text = encodeSmbios1({ uuid: "5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77", manufacturer: "Sidero, Inc.", serial: "talos-1" });
-    assert.equal(text, "base64=1,manufacturer=U2lkZXJvLCBJbmMu,serial=dGFsb3MtMQ==,uuid=5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77");
+    const text = encodeSmbios1({
+      uuid: "5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77",
+      manufacturer: "Sidero, Inc.",
+      serial: "talos-1",
+    });
+    assert.equal(
+      text,
+      "base64=1,manufacturer=U2lkZXJvLCBJbmMu,serial=dGFsb3MtMQ==,uuid=5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77",
+    );
     assert.deepEqual(decodeSmbios1(text), {
       uuid: "5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77",
       manufacturer: "Sidero, Inc.",
       serial: "talos-1",
     });
-    assert.equal(encodeSmbios1({ uuid: "5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77" }), "uuid=5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77");
+    assert.equal(
+      encodeSmbios1({ uuid: "5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77" }),
+      "uuid=5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77",
+    );
     assert.deepEqual(decodeSmbios1("serial=plain"), { serial: "plain" });
   });
 

@@ -56,7 +56,12 @@ export function createDispatcher(tls: TlsSettings, connections = 16): Agent {
   // A pin replaces chain verification (Proxmox nodes usually have self-signed certificates); with a
   // caFile as well, both must hold.
   const verifyChain = !tls.insecureSkipVerify && (pin === undefined || ca !== undefined);
-  const base = buildConnector({ rejectUnauthorized: verifyChain, ...(ca ? { ca } : {}) });
+  // Resumed TLS sessions carry no peer certificate, so a pinned client must always do a full handshake.
+  const base = buildConnector({
+    rejectUnauthorized: verifyChain,
+    ...(ca ? { ca } : {}),
+    ...(pin === undefined ? {} : { maxCachedSessions: 0 }),
+  });
   const connect: buildConnector.connector = (options, callback) =>
     base(options, (err, socket) => {
       if (err || !socket || pin === undefined || tls.insecureSkipVerify) {

@@ -9,6 +9,7 @@ import { type Agent, request } from "undici";
 import { silentLogger } from "../observability/logger.ts";
 import { scrubSecrets } from "../observability/secrets.ts";
 import { type ApiToken, type Credentials, type TicketGrant, TicketSession, tokenHeader } from "./auth.ts";
+import { endpointTemplate } from "./endpoint.ts";
 import { classifyResponse, ProxmoxError, type ProxmoxErrorCode } from "./errors.ts";
 import { FINGERPRINT_MISMATCH } from "./tls.ts";
 
@@ -33,7 +34,11 @@ export interface RequestRecord {
   /** Path below `/api2/json`, without query string. */
   path: string;
   params: Record<string, string>;
+  /** HTTP status, or 0 when no answer arrived (connection, TLS or timeout failure). */
   status: number;
+  /** Schema template of `path` (`/nodes/{node}/qemu/{vmid}/config`), for metric labels. */
+  endpoint: string;
+  durationMs: number;
 }
 
 export interface TransportOptions {
@@ -206,10 +211,18 @@ export class Transport {
       }
       throw classifyResponse({ status, statusText: res.statusText ?? "", body: parsed, method, path });
     } catch (err) {
-      if (err instanceof ProxmoxError) throw err;
-      throw transportError(err, method, path, timeoutMs);
+      const failure = err instanceof ProxmoxError ? err : transportError(err, method, path, timeoutMs);
+      this.#log.debug({ method, path, status, code: failure.code, err: failure.message }, "proxmox request failed");
+      throw failure;
     } finally {
-      this.#onRequest?.({ method, path, params: redactParams(path, encoded), status });
+      this.#onRequest?.({
+        method,
+        path,
+        params: redactParams(path, encoded),
+        status,
+        endpoint: endpointTemplate(path),
+        durationMs: Math.round(performance.now() - started),
+      });
     }
   }
 }

@@ -28,9 +28,17 @@ describe("UPID", () => {
   });
 
   it("rejects malformed ids", () => {
-    for (const bad of ["", "UPID:pve1:1:2:3:qmstart:101:root@pam:", "UPID:pve1:000A1B2C:0123ABCD:6740F00D:qmstart:101:root@pam", "nonsense"]) {
+    for (const bad of [
+      "",
+      "UPID:pve1:1:2:3:qmstart:101:root@pam:",
+      "UPID:pve1:000A1B2C:0123ABCD:6740F00D:qmstart:101:root@pam",
+      "nonsense",
+    ]) {
       assert.equal(isUpid(bad), false, bad);
-      assert.throws(() => parseUpid(bad), (e: unknown) => e instanceof ProxmoxError && e.code === "invalid_params");
+      assert.throws(
+        () => parseUpid(bad),
+        (e: unknown) => e instanceof ProxmoxError && e.code === "invalid_params",
+      );
     }
   });
 });

@@ -41,7 +41,7 @@ interface Gate {
 
 export interface FakeProvisionerOptions {
   /** Called by `start-vm`: the test makes the "machine join" Omni (creates the MachineRegistration). */
-  onMachineStarted?: (requestId: string, machineUuid: string) => void | Promise<void>;
+  onMachineStarted?: (requestId: string, machineUuid: string, kernelArgs: string[]) => void | Promise<void>;
   /** Delay `wait-join` asks for while the machine UUID is not known yet. */
   waitJoinRetryMs?: number;
 }
@@ -158,7 +158,7 @@ export class FakeProvisioner {
         return done();
       case "start-vm": {
         if (!ctx.state.machineUuid) ctx.state.machineUuid = randomUUID();
-        await this.#options.onMachineStarted?.(ctx.requestId, ctx.state.machineUuid);
+        await this.#options.onMachineStarted?.(ctx.requestId, ctx.state.machineUuid, ctx.connection.kernelArgs);
         return done();
       }
       case "wait-join":

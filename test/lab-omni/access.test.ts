@@ -26,9 +26,13 @@ describe("provider access rules (§5, acceptance 3)", () => {
   after(() => f.omni.close());
 
   it("cannot read another provider's resources (NOT_FOUND, filtered from List)", async () => {
-    assert.equal(await code(f.state.get({ namespace: NS.infra, type: TYPE.machineRequest, id: "theirs-bcdfgh" })), Code.NotFound);
+    assert.equal(
+      await code(f.state.get({ namespace: NS.infra, type: TYPE.machineRequest, id: "theirs-bcdfgh" })),
+      Code.NotFound,
+    );
     const ids: string[] = [];
-    for await (const r of f.state.list({ namespace: NS.infra, type: TYPE.machineRequest })) ids.push(r.resource!.metadata!.id);
+    for await (const r of f.state.list({ namespace: NS.infra, type: TYPE.machineRequest }))
+      ids.push(r.resource!.metadata!.id);
     assert.deepEqual(ids, [mrId]);
     const own = await f.state.get({ namespace: NS.infra, type: TYPE.machineRequest, id: mrId });
     assert.equal(own.resource?.metadata?.id, mrId);
@@ -45,12 +49,17 @@ describe("provider access rules (§5, acceptance 3)", () => {
     const current = (await f.state.get({ namespace: NS.infra, type: TYPE.machineRequest, id: mrId })).resource!;
     const relabelled = structuredClone(current);
     relabelled.metadata!.labels.extra = "x";
-    assert.equal(await code(f.state.update({ newResource: relabelled, options: { owner: "" } })), Code.PermissionDenied);
+    assert.equal(
+      await code(f.state.update({ newResource: relabelled, options: { owner: "" } })),
+      Code.PermissionDenied,
+    );
     const tornDown = structuredClone(current);
     tornDown.metadata!.phase = "tearingDown";
     assert.equal(await code(f.state.update({ newResource: tornDown, options: { owner: "" } })), Code.PermissionDenied);
     assert.equal(
-      await code(f.state.teardown({ namespace: NS.infra, type: TYPE.machineRequest, id: mrId, options: { owner: "" } })),
+      await code(
+        f.state.teardown({ namespace: NS.infra, type: TYPE.machineRequest, id: mrId, options: { owner: "" } }),
+      ),
       Code.PermissionDenied,
     );
     assert.equal(
@@ -77,7 +86,9 @@ describe("provider access rules (§5, acceptance 3)", () => {
 
   it("gets infra-provider-id forced on create (and on update)", async () => {
     const created = await f.state.create({
-      resource: resourceFor(NS.infra, TYPE.machineRequestStatus, mrId, { labels: { [LABEL.infraProviderId]: "other", a: "b" } }),
+      resource: resourceFor(NS.infra, TYPE.machineRequestStatus, mrId, {
+        labels: { [LABEL.infraProviderId]: "other", a: "b" },
+      }),
       options: { owner: "proxmox.ProvisionController" },
     });
     assert.equal(created.resource?.metadata?.labels[LABEL.infraProviderId], "proxmox");
@@ -93,7 +104,9 @@ describe("provider access rules (§5, acceptance 3)", () => {
     const r = resourceFor("infra-provider:other", "Machine.other.infraprovider.sidero.dev", "x");
     assert.equal(await code(f.state.create({ resource: r })), Code.PermissionDenied);
     assert.equal(
-      await code(f.state.get({ namespace: "infra-provider:other", type: "Machine.other.infraprovider.sidero.dev", id: "x" })),
+      await code(
+        f.state.get({ namespace: "infra-provider:other", type: "Machine.other.infraprovider.sidero.dev", id: "x" }),
+      ),
       Code.PermissionDenied,
     );
   });
@@ -141,6 +154,24 @@ describe("provider access rules (§5, acceptance 3)", () => {
     assert.ok(error instanceof ConnectError);
     assert.equal(error.code, Code.PermissionDenied);
     assert.match(error.rawMessage, /infra provider with name "ghost" is not registered/);
+  });
+
+  it("lets an Admin-role key do what a provider may not", async () => {
+    const admin = await parseServiceAccountKey(await f.omni.mintAdminKey());
+    assert.equal(admin.name, "lab-admin");
+    const client = f.stateAs(admin);
+    const theirs = await client.get({ namespace: NS.infra, type: TYPE.machineRequest, id: "theirs-bcdfgh" });
+    assert.equal(theirs.resource?.metadata?.id, "theirs-bcdfgh");
+    const mr = resourceFor(NS.infra, TYPE.machineRequest, "admin-made", {
+      labels: { [LABEL.infraProviderId]: "proxmox" },
+      proto: encodeMachineRequestSpec({ talosVersion: "1.13.8" }),
+    });
+    const created = await client.create({ resource: mr });
+    assert.deepEqual(created.resource?.metadata?.labels, { [LABEL.infraProviderId]: "proxmox" });
+    const bad = resourceFor(NS.infra, TYPE.machineRequest, "admin-bad", {
+      proto: encodeMachineRequestSpec({ talosVersion: "x.y" }),
+    });
+    assert.equal(await code(client.create({ resource: bad })), Code.InvalidArgument);
   });
 
   it("validates MachineRequests for every caller (semver, immutable spec)", () => {

@@ -1,8 +1,8 @@
 /** Shared setup: a simulator with a registered provider and a signed State client for it. */
 import type { Client } from "@connectrpc/connect";
+import { type OmniSimulator, type OmniSimulatorOptions, startOmniSimulator } from "../../src/lab/omni/index.ts";
 import { ManagementService } from "../../src/omni/gen/omni/management/management_pb.js";
 import { State } from "../../src/omni/gen/v1alpha1/state_pb.js";
-import { type OmniSimulator, type OmniSimulatorOptions, startOmniSimulator } from "../../src/lab/omni/index.ts";
 import { grpcClient, type ParsedServiceAccountKey, parseServiceAccountKey, type SignOptions } from "./signer.ts";
 
 export interface Fixture {
@@ -35,7 +35,14 @@ export function resourceFor(
   namespace: string,
   type: string,
   id: string,
-  extra: { labels?: Record<string, string>; finalizers?: string[]; version?: string; phase?: string; owner?: string; proto?: Uint8Array } = {},
+  extra: {
+    labels?: Record<string, string>;
+    finalizers?: string[];
+    version?: string;
+    phase?: string;
+    owner?: string;
+    proto?: Uint8Array;
+  } = {},
 ) {
   return {
     metadata: {

@@ -31,6 +31,8 @@ export interface SignOptions {
   fingerprint?: string;
   /** Sign as of this date (needed to sign with an expired key at all). */
   signingDate?: Date;
+  /** Observe the headers as sent (e.g. to check the signature never shows up anywhere). */
+  onSigned?: (headers: Headers) => void;
 }
 
 const SIGNED = [
@@ -74,9 +76,13 @@ export async function signInto(
     "x-sidero-signature",
     `siderov1 ${account.name} ${options.fingerprint ?? account.fingerprint} ${Buffer.from(signature).toString("base64")}`,
   );
+  options.onSigned?.(headers);
 }
 
-export function signingInterceptor(account: ParsedServiceAccountKey | undefined, options: SignOptions = {}): Interceptor {
+export function signingInterceptor(
+  account: ParsedServiceAccountKey | undefined,
+  options: SignOptions = {},
+): Interceptor {
   return (next) => async (req) => {
     if (account) await signInto(req.header, `/${req.service.typeName}/${req.method.name}`, account, options);
     return next(req);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Agent, FormData, fetch } from "undici";
-import { type PveSimulator, startPveSimulator } from "../../src/lab/pve/index.ts";
+import { defaultMatrixWorld, type PveSimulator, startPveSimulator } from "../../src/lab/pve/index.ts";
 
 interface Reply {
   status: number;
@@ -164,16 +164,18 @@ describe("Proxmox VE simulator over HTTPS", () => {
   });
 
   it("reproduces the nextid race: concurrent naive creates collide", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        const id = Number((await call("GET", "/cluster/nextid")).body?.data);
-        return create(id);
-      }),
+    // All callers ask before any create lands: nextid hands every one of them the same id.
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, async () => Number((await call("GET", "/cluster/nextid")).body?.data)),
     );
+    assert.equal(new Set(ids).size, 1);
+    const results = await Promise.all(ids.map((id) => create(id)));
     const ok = results.filter((r) => r.status === 200);
-    const clashes = results.filter((r) => r.status === 500 && /already exists/.test(r.reason));
-    assert.ok(clashes.length > 0, "at least one naive create must collide");
-    assert.equal(ok.length + clashes.length, results.length);
+    const clashes = results.filter(
+      (r) => r.status === 500 && /^unable to create VM \d+ - VM \d+ already exists on node 'foxtrot'$/.test(r.reason),
+    );
+    assert.equal(ok.length, 1);
+    assert.equal(clashes.length, 7);
     const taken = await call("GET", "/cluster/nextid", { vmid: "100" });
     assert.equal(taken.status, 400);
     assert.deepEqual(taken.body?.errors, { vmid: "VM 100 already exists" });
@@ -236,35 +238,45 @@ describe("Proxmox VE simulator over HTTPS", () => {
     );
   });
 
-  it("queues tasks beyond the per-node worker limit", async () => {
-    const slow = await startPveSimulator({ timeFactor: 0.01 });
+  it("queues tasks beyond the per-node worker limit and shows lock: create while creating", async () => {
+    const world = defaultMatrixWorld();
+    world.taskDurationsMs.qmcreate = 600_000;
+    world.maxWorkersPerNode = 1;
+    const slow = await startPveSimulator({ world, timeFactor: 1 });
+    const d = new Agent({ connect: { ca: readFileSync(slow.caFile) } });
     try {
-      slow.admin.setMaxWorkersPerNode(1);
-      const d = new Agent({ connect: { ca: readFileSync(slow.caFile) } });
-      const post = (vmid: number) =>
-        fetch(`${slow.url}/nodes/golf/qemu`, {
-          method: "POST",
+      const req = (method: string, path: string, body?: unknown) =>
+        fetch(`${slow.url}${path}`, {
+          method,
           dispatcher: d,
           headers: { Authorization: `PVEAPIToken=${slow.tokens.admin.full}`, "Content-Type": "application/json" },
-          body: JSON.stringify({ vmid, scsi0: "vm_ssd:1" }),
-        }).then(async (r) => ((await r.json()) as { data: string }).data);
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const post = async (vmid: number) =>
+        ((await (await req("POST", "/nodes/golf/qemu", { vmid, scsi0: "vm_ssd:1" })).json()) as { data: string }).data;
       const upids = [await post(401), await post(402)];
-      const locked = await fetch(`${slow.url}/nodes/golf/qemu/401/config`, {
-        method: "PUT",
-        dispatcher: d,
-        headers: { Authorization: `PVEAPIToken=${slow.tokens.admin.full}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ cores: 2 }),
-      });
+      const locked = await req("PUT", "/nodes/golf/qemu/401/config", { cores: 2 });
       assert.equal(locked.status, 500);
       assert.equal(locked.statusText, "VM is locked (create)");
       await locked.body?.cancel();
-      assert.equal(slow.admin.snapshot().tasks.filter((t) => t.status === "running").length, 2);
-      await slow.admin.waitForTask(upids[0] as string);
-      const snap = slow.admin.snapshot();
-      assert.equal(snap.tasks.find((t) => t.upid === upids[1])?.status, "running", "second task waited for a slot");
-      await slow.admin.waitForIdle();
-      await d.close();
+      const tasks = slow.admin.snapshot().tasks;
+      assert.deepEqual(
+        tasks.map((t) => t.status),
+        ["running", "running"],
+      );
+      assert.equal(slow.admin.activeWorkers("golf"), 1, "the second create waits for the only worker slot");
+      const stop = await req("DELETE", `/nodes/golf/tasks/${encodeURIComponent(upids[0] as string)}`);
+      await stop.body?.cancel();
+      assert.equal((await slow.admin.waitForTask(upids[0] as string))?.exitstatus, "received interrupt");
+      assert.equal(
+        slow.admin.snapshot().vms.some((v) => v.vmid === 401),
+        false,
+        "a failed create frees its VMID",
+      );
+      await new Promise((r) => setImmediate(r));
+      assert.equal(slow.admin.activeWorkers("golf"), 1, "the queued create took the slot");
     } finally {
+      await d.close();
       await slow.close();
     }
   });
@@ -285,7 +297,27 @@ describe("Proxmox VE simulator over HTTPS", () => {
     });
     const s = await call("POST", "/nodes/foxtrot/qemu/300/status/start");
     assert.equal((await task(s.body?.data)).exitstatus, "start failed: QEMU exited with code 1");
+    pve.admin.injectFault({ endpoint: "/cluster/resources", hang: true, count: 1 });
+    await assert.rejects(
+      fetch(`${pve.url}/cluster/resources`, {
+        dispatcher,
+        headers: { Authorization: `PVEAPIToken=${pve.tokens.provider.full}` },
+        signal: AbortSignal.timeout(50),
+      }),
+      (err: Error) => err.name === "TimeoutError",
+    );
     pve.admin.clearFaults();
+  });
+
+  it("answers bad credentials with an empty 401", async () => {
+    const bad = await call("GET", "/version", undefined, `${pve.tokens.provider.tokenId}=not-the-secret`);
+    assert.equal(bad.status, 401);
+    assert.equal(bad.reason, "Authentication failed!");
+    assert.equal(bad.body, null);
+    const none = await fetch(`${pve.url}/version`, { dispatcher });
+    assert.equal(none.status, 401);
+    assert.equal(none.statusText, "No ticket");
+    await none.body?.cancel();
   });
 
   it("supports ticket login with CSRF enforcement on writes", async () => {

@@ -4,8 +4,8 @@
  * official schema (apidata.json) — so every integration test file also proves conformance.
  */
 import assert from "node:assert/strict";
+import { type PveSimulator, type PveSimulatorOptions, startPveSimulator } from "../../src/lab/pve/index.ts";
 import { type ApiSchema, loadApiSchema, type Violation, validateRequest } from "../../src/lab/pve/schema/index.ts";
-import { startPveSimulator, type PveSimulator, type PveSimulatorOptions } from "../../src/lab/pve/index.ts";
 import { ProxmoxClient, type ProxmoxClientOptions, type RequestRecord } from "../../src/proxmox/index.ts";
 
 export type TlsMode = "caFile" | "fingerprint";

@@ -159,7 +159,8 @@ export class IsoImage {
   #resolve(path: string): IsoEntry {
     const parts = path.split("/").filter((p) => p !== "");
     if (parts.length > MAX_DIRECTORY_DEPTH) throw new IsoReadError("not_found", `${path}: too deep`);
-    if (!this.#root) throw new IsoReadError("not_iso", "the primary volume descriptor's root directory record is empty");
+    if (!this.#root)
+      throw new IsoReadError("not_iso", "the primary volume descriptor's root directory record is empty");
     let current: IsoEntry = this.#root;
     for (const [i, part] of parts.entries()) {
       if (!current.isDirectory)

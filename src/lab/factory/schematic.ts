@@ -116,7 +116,8 @@ function checkShape(value: unknown, shape: Shape, path: string): unknown {
       if (typeof value !== "boolean") throw invalid(where, "true or false");
       return value;
     case "uint":
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw invalid(where, "an unsigned integer");
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+        throw invalid(where, "an unsigned integer");
       return value;
     case "strings":
       if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw invalid(where, "a list of strings");
@@ -131,11 +132,16 @@ function checkShape(value: unknown, shape: Shape, path: string): unknown {
 }
 
 function checkMeta(entry: unknown, where: string): SchematicMetaValue {
-  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw invalid(where, "a {key, value} mapping");
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+    throw invalid(where, "a {key, value} mapping");
   const record = entry as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (key !== "key" && key !== "value") {
-      throw new SchematicError("schematic_unknown_key", `${where}.${key}`, `unknown key "${where}.${key}" in schematic`);
+      throw new SchematicError(
+        "schematic_unknown_key",
+        `${where}.${key}`,
+        `unknown key "${where}.${key}" in schematic`,
+      );
     }
   }
   const key = record.key ?? 0;
@@ -322,7 +328,8 @@ const NON_STRING_WORDS = new Set(
     ".inf .Inf .INF -.inf -.Inf -.INF +.inf +.Inf +.INF .nan .NaN .NAN"
   ).split(" "),
 );
-const NUMBER_LIKE = /^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F_]+$|^0o[0-7_]+$|^0b[01_]+$/;
+const NUMBER_LIKE =
+  /^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0x[0-9a-fA-F_]+$|^0o[0-7_]+$|^0b[01_]+$/;
 const BASE60_LIKE = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
 
 function scalar(value: string | number | boolean | YamlValue): string {

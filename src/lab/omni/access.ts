@@ -41,7 +41,11 @@ const READ_ONLY_TYPES: ReadonlySet<string> = new Set([
   TYPE.bmcConfig,
 ]);
 
-const ID_CHECKED_TYPES: ReadonlySet<string> = new Set([TYPE.providerStatus, TYPE.providerHealthStatus, TYPE.infraProvider]);
+const ID_CHECKED_TYPES: ReadonlySet<string> = new Set([
+  TYPE.providerStatus,
+  TYPE.providerHealthStatus,
+  TYPE.infraProvider,
+]);
 
 /** Types a provider may read outside the infra namespaces (§5.6), keyed `namespace/type`. */
 const READABLE_OUTSIDE: ReadonlySet<string> = new Set([
@@ -158,7 +162,13 @@ export function admitUpdate(policy: Policy, next: Resource, stored: Resource | u
 }
 
 /** Apply destroy rules (also used to authorise Teardown). */
-export function admitDestroy(policy: Policy, stored: Resource | undefined, namespace: string, type: string, id: string): void {
+export function admitDestroy(
+  policy: Policy,
+  stored: Resource | undefined,
+  namespace: string,
+  type: string,
+  id: string,
+): void {
   if (policy.mode !== "shared") return;
   if (policy.readOnlyType) {
     throw simError("permission_denied", `infra providers are not allowed to destroy ${type} resources`);

@@ -11,8 +11,8 @@ import { machineUuidOf, type OmniReactor } from "./reactions.ts";
 import { defaultJoinToken, providerJoinToken } from "./seeds.ts";
 import { encodeMachineRequestSpec, type MachineRequestSpecFields } from "./specs.ts";
 import type { ResourceStore, StoreListener } from "./store.ts";
-import { openWatch, type WatchRequestSpec, type WatchStream } from "./watch.ts";
 import { validateCreate, validateUpdate } from "./validation.ts";
+import { openWatch, type WatchRequestSpec, type WatchStream } from "./watch.ts";
 
 export interface MachineRequestInput extends Partial<MachineRequestSpecFields> {
   providerId: string;
@@ -74,7 +74,8 @@ export function createAdmin(store: ResourceStore, reactor: () => OmniReactor): O
       });
     },
     destroy: (namespace, type, id, owner) => store.destroy(namespace, type, id, owner ?? ownerOf(namespace, type, id)),
-    teardown: (namespace, type, id, owner) => store.teardown(namespace, type, id, owner ?? ownerOf(namespace, type, id)),
+    teardown: (namespace, type, id, owner) =>
+      store.teardown(namespace, type, id, owner ?? ownerOf(namespace, type, id)),
     subscribe: (listener) => store.subscribe(listener),
     watch: (spec, maxQueue) =>
       openWatch(
@@ -93,7 +94,8 @@ export function createAdmin(store: ResourceStore, reactor: () => OmniReactor): O
     createMachineRequest(input) {
       const setId = input.requestSetId ?? "lab-workers";
       const id =
-        input.id ?? `${setId}-${Array.from({ length: 6 }, () => REQUEST_ID_ALPHABET[randomInt(REQUEST_ID_ALPHABET.length)]).join("")}`;
+        input.id ??
+        `${setId}-${Array.from({ length: 6 }, () => REQUEST_ID_ALPHABET[randomInt(REQUEST_ID_ALPHABET.length)]).join("")}`;
       const resource = newResource({
         namespace: NS.infra,
         type: TYPE.machineRequest,
@@ -115,7 +117,9 @@ export function createAdmin(store: ResourceStore, reactor: () => OmniReactor): O
           .find((s) => machineUuidOf(s.spec.protoSpec) === join.machineUuid);
         if (status) {
           labels[LABEL.machineRequest] = status.metadata.id;
-          const set = store.get(NS.infra, TYPE.machineRequest, status.metadata.id)?.metadata.labels[LABEL.machineRequestSet];
+          const set = store.get(NS.infra, TYPE.machineRequest, status.metadata.id)?.metadata.labels[
+            LABEL.machineRequestSet
+          ];
           if (set) labels[LABEL.machineRequestSet] = set;
         }
       }
@@ -140,7 +144,8 @@ export function createAdmin(store: ResourceStore, reactor: () => OmniReactor): O
 function joinLabels(store: ResourceStore, join: MachineJoin): Record<string, string> {
   const token = extractJoinToken(join);
   const parsed = parseJoinToken(token);
-  const invalid = (why: string) => new JoinTokenError("join_token_invalid", scrubSecrets(`join token rejected: ${why}`));
+  const invalid = (why: string) =>
+    new JoinTokenError("join_token_invalid", scrubSecrets(`join token rejected: ${why}`));
   if (parsed.version === "plain") {
     const provider = store
       .list(NS.infra, TYPE.providerJoinConfig)

@@ -5,14 +5,11 @@
  * for logs and never contains key or signature material.
  */
 import * as openpgp from "openpgp";
-import { simError } from "./errors.ts";
 import { lookupPublicKey } from "./keys.ts";
 import { PROVIDER_IDENTITY_SUFFIX } from "./model.ts";
 import type { ResourceStore } from "./store.ts";
 
 export type Caller = { kind: "admin"; identity: string } | { kind: "provider"; providerId: string; identity: string };
-
-export const ADMIN_CALLER: Caller = { kind: "admin", identity: "lab-admin" };
 
 /** The metadata keys the signed payload covers, as spelled in the payload. */
 export const SIGNED_HEADER_NAMES = [
@@ -83,13 +80,20 @@ export async function authenticate(
   const payloadBytes = new TextEncoder().encode(payloadText);
   const lifetimeMs = record.expiration - (key.getCreationTime().getTime() || clock);
   const retryOffset = Math.min(MAX_SKEW_MS, Math.max(0, lifetimeMs / 2));
-  if (!(await verifiesAt(payloadBytes, signature, key, clock)) && !(await verifiesAt(payloadBytes, signature, key, clock + retryOffset))) {
+  if (
+    !(await verifiesAt(payloadBytes, signature, key, clock)) &&
+    !(await verifiesAt(payloadBytes, signature, key, clock + retryOffset))
+  ) {
     throw new AuthFailure("signature does not verify");
   }
   if (!record.identity.endsWith(PROVIDER_IDENTITY_SUFFIX)) {
     return { kind: "admin", identity: record.identity };
   }
-  return { kind: "provider", providerId: record.identity.slice(0, -PROVIDER_IDENTITY_SUFFIX.length), identity: record.identity };
+  return {
+    kind: "provider",
+    providerId: record.identity.slice(0, -PROVIDER_IDENTITY_SUFFIX.length),
+    identity: record.identity,
+  };
 }
 
 function checkPayload(payloadText: string, headers: Headers, method: string): void {
@@ -123,7 +127,13 @@ async function verifiesAt(
 ): Promise<boolean> {
   try {
     const message = await openpgp.createMessage({ binary: payload });
-    const result = await openpgp.verify({ message, signature, verificationKeys: key, date: new Date(at), format: "binary" });
+    const result = await openpgp.verify({
+      message,
+      signature,
+      verificationKeys: key,
+      date: new Date(at),
+      format: "binary",
+    });
     const first = result.signatures[0];
     if (!first) return false;
     await first.verified;
@@ -131,9 +141,4 @@ async function verifiesAt(
   } catch {
     return false;
   }
-}
-
-/** Wrap an auth failure as the wire error. */
-export function unauthenticated(): Error {
-  return simError("unauthenticated", "invalid signature");
 }

@@ -53,7 +53,8 @@ export function bootAssetUrl(request: BootAssetRequest, factoryBase: string = DE
   }
   const secure = request.secureBoot ? "-secureboot" : "";
   const stem = `${request.platform}-${request.architecture}${secure}`;
-  const fileName = request.kind === "iso" ? `${stem}.iso` : request.kind === "disk" ? `${stem}.${request.format}` : stem;
+  const fileName =
+    request.kind === "iso" ? `${stem}.iso` : request.kind === "disk" ? `${stem}.${request.format}` : stem;
   const prefix = request.kind === "pxe" ? "pxe" : "image";
   const base = (request.kind === "pxe" ? pxeBase(factoryBase) : factoryBase).replace(/\/+$/, "");
   const versionSegment = `v${version}`;

@@ -100,7 +100,11 @@ export function signatureMatches(parsed: ParsedJoinToken, plainToken: string): b
  * Find the join token in what a machine presents: a bare token, kernel args (`siderolink.api=<url>`), or
  * join-config documents (`apiUrl: <url>`).
  */
-export function extractJoinToken(input: { joinToken?: string; kernelArgs?: string[] | string; joinConfig?: string }): string {
+export function extractJoinToken(input: {
+  joinToken?: string;
+  kernelArgs?: string[] | string;
+  joinConfig?: string;
+}): string {
   if (input.joinToken) return input.joinToken;
   const args = typeof input.kernelArgs === "string" ? input.kernelArgs.split(/\s+/) : (input.kernelArgs ?? []);
   for (const arg of args) {
@@ -108,7 +112,10 @@ export function extractJoinToken(input: { joinToken?: string; kernelArgs?: strin
   }
   const line = input.joinConfig?.split("\n").find((l) => /^\s*apiUrl:\s*/.test(l));
   if (line) return tokenFromUrl(line.replace(/^\s*apiUrl:\s*/, "").replace(/^['"]|['"]$/g, ""));
-  throw new JoinTokenError("join_token_missing", "no join token found: pass joinToken, kernelArgs with siderolink.api=…, or joinConfig");
+  throw new JoinTokenError(
+    "join_token_missing",
+    "no join token found: pass joinToken, kernelArgs with siderolink.api=…, or joinConfig",
+  );
 }
 
 function tokenFromUrl(text: string): string {

@@ -43,15 +43,47 @@ export async function mintProviderKey(
   now: () => number,
   options: MintOptions = {},
 ): Promise<string> {
-  const identity = `${providerId}${PROVIDER_IDENTITY_SUFFIX}`;
+  return mintKey(store, now, options, {
+    userName: providerId,
+    identity: `${providerId}${PROVIDER_IDENTITY_SUFFIX}`,
+    accountName: `infra-provider:${providerId}`,
+    role: "InfraProvider",
+  });
+}
+
+/**
+ * An Admin-role service-account key (`<name>@serviceaccount.omni.sidero.dev`) for lab tooling that talks
+ * to the simulator over gRPC as an administrator rather than through the in-process admin API.
+ */
+export async function mintAdminKey(
+  store: ResourceStore,
+  name: string,
+  now: () => number,
+  options: MintOptions = {},
+): Promise<string> {
+  return mintKey(store, now, options, {
+    userName: name,
+    identity: `${name}@serviceaccount.omni.sidero.dev`,
+    accountName: name,
+    role: "Admin",
+  });
+}
+
+async function mintKey(
+  store: ResourceStore,
+  now: () => number,
+  options: MintOptions,
+  account: { userName: string; identity: string; accountName: string; role: Role },
+): Promise<string> {
   const ttl = options.ttlSeconds ?? 365 * DAY_SECONDS;
   // An expired key was valid for one day, two days ago; the verifier must refuse it by its expiration.
   const created = options.expired ? now() - 2 * DAY_SECONDS * 1000 : now() - 60_000;
   const lifetime = options.expired ? DAY_SECONDS : ttl;
+  const goArch = process.arch === "x64" ? "amd64" : process.arch;
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: "ecc",
     curve: "curve25519Legacy",
-    userIDs: [{ name: providerId, comment: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`, email: identity }],
+    userIDs: [{ name: account.userName, comment: `${process.platform}/${goArch}`, email: account.identity }],
     keyExpirationTime: lifetime,
     date: new Date(created),
     format: "armored",
@@ -61,11 +93,11 @@ export async function mintProviderKey(
   registerPublicKey(store, key.getFingerprint().toLowerCase(), {
     armoredPublicKey: publicKey,
     expiration: created + lifetime * 1000,
-    identity,
-    role: "InfraProvider",
+    identity: account.identity,
+    role: account.role,
     confirmed: true,
   });
-  const keyString = Buffer.from(goJson({ name: `infra-provider:${providerId}`, pgp_key: privateKey })).toString("base64");
+  const keyString = Buffer.from(goJson({ name: account.accountName, pgp_key: privateKey })).toString("base64");
   registerSecret(privateKey);
   registerSecret(keyString);
   return keyString;

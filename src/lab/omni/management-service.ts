@@ -38,7 +38,8 @@ export function createManagementService(deps: ManagementDeps): ServiceImpl<typeo
           const schematic = parseSchematic(req.rawSchematic);
           id = schematicId(schematic);
         } catch (error) {
-          if (error instanceof SchematicError) throw simError("invalid_argument", `invalid schematic: ${error.message}`);
+          if (error instanceof SchematicError)
+            throw simError("invalid_argument", `invalid schematic: ${error.message}`);
           throw error;
         }
         return create(CreateSchematicResponseSchema, { schematicId: id });

@@ -102,7 +102,10 @@ export function appendJournal(dir: string, event: StoreEvent): void {
 }
 
 function toWire(r: Resource): WireResource {
-  return { metadata: r.metadata, spec: { protoSpec: Buffer.from(r.spec.protoSpec).toString("base64"), yamlSpec: r.spec.yamlSpec } };
+  return {
+    metadata: r.metadata,
+    spec: { protoSpec: Buffer.from(r.spec.protoSpec).toString("base64"), yamlSpec: r.spec.yamlSpec },
+  };
 }
 
 function fromWire(r: WireResource): Resource {

@@ -2,7 +2,8 @@
  * What Omni's own controllers do with a provider's outputs, reduced to what the lab needs (protocol notes
  * §6.3, §6.4, §10): a finalizer on every ConfigPatchRequest, released once the request is torn down or its
  * MachineRequest is gone; MachineRequests destroyed once torn down with no finalizers left; machine
- * registrations linked to their MachineRequest once the provider reports the machine UUID.
+ * registrations linked to their MachineRequest once the provider reports the machine UUID; a deleted
+ * provider's finalizers stripped from its MachineRequests.
  *
  * Reactions run after the triggering commit (never inside it), one at a time, so watchers observe events
  * in commit order; `settle()` resolves once none are pending.
@@ -62,6 +63,9 @@ export class OmniReactor {
       case TYPE.machineRequestStatus:
         if (event.type !== "destroyed") this.#linkRegistration(event.resource);
         break;
+      case TYPE.infraProvider:
+        if (event.type === "destroyed") this.#releaseRequestsOf(m.id);
+        break;
     }
   }
 
@@ -72,7 +76,11 @@ export class OmniReactor {
     const requestId = cpr.metadata.labels[LABEL.machineRequest];
     const requestGone = requestId !== undefined && !this.#store.get(NS.infra, TYPE.machineRequest, requestId);
     const release = cpr.metadata.phase === "tearingDown" || requestGone;
-    if (release && has) this.#setFinalizers(cpr, cpr.metadata.finalizers.filter((f) => f !== CONFIG_PATCH_FINALIZER));
+    if (release && has)
+      this.#setFinalizers(
+        cpr,
+        cpr.metadata.finalizers.filter((f) => f !== CONFIG_PATCH_FINALIZER),
+      );
     else if (!release && !has) this.#setFinalizers(cpr, [...cpr.metadata.finalizers, CONFIG_PATCH_FINALIZER]);
   }
 
@@ -86,6 +94,19 @@ export class OmniReactor {
     const mr = this.#store.get(NS.infra, TYPE.machineRequest, id);
     if (mr && mr.metadata.phase === "tearingDown" && mr.metadata.finalizers.length === 0) {
       this.#store.destroy(NS.infra, TYPE.machineRequest, id, mr.metadata.owner);
+    }
+  }
+
+  /** A deregistered provider will never finish its teardowns: drop its finalizers so MRs can go. */
+  #releaseRequestsOf(providerId: string): void {
+    const finalizer = `${providerId}.ProvisionController`;
+    for (const mr of this.#store.list(NS.infra, TYPE.machineRequest)) {
+      if (mr.metadata.labels[LABEL.infraProviderId] !== providerId || !mr.metadata.finalizers.includes(finalizer))
+        continue;
+      this.#setFinalizers(
+        mr,
+        mr.metadata.finalizers.filter((f) => f !== finalizer),
+      );
     }
   }
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import {
-  createServer,
   createSecureServer,
+  createServer,
   type Http2SecureServer,
   type Http2Server,
   type Http2Session,
@@ -15,17 +15,17 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { HandlerContext } from "@connectrpc/connect";
 import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { type Logger, silentLogger } from "../../observability/logger.ts";
 import { ManagementService } from "../../omni/gen/omni/management/management_pb.js";
 import { State } from "../../omni/gen/v1alpha1/state_pb.js";
-import { type Logger, silentLogger } from "../../observability/logger.ts";
 import { createAdmin, type OmniAdmin } from "./admin.ts";
 import { AuthFailure, authenticate, type Caller } from "./auth.ts";
 import { DEFAULT_FACTORY_URL } from "./boot-assets.ts";
 import { simError, toConnectError } from "./errors.ts";
-import { type MintOptions, mintProviderKey } from "./keys.ts";
+import { type MintOptions, mintAdminKey, mintProviderKey } from "./keys.ts";
 import { createManagementService } from "./management-service.ts";
 import { OmniReactor } from "./reactions.ts";
-import { DEFAULT_SIDEROLINK, registerProvider, seedOmni, type SiderolinkSettings } from "./seeds.ts";
+import { DEFAULT_SIDEROLINK, registerProvider, type SiderolinkSettings, seedOmni } from "./seeds.ts";
 import { createStateService } from "./state-service.ts";
 import { ResourceStore } from "./store.ts";
 
@@ -56,6 +56,8 @@ export interface OmniSimulator {
   caFile?: string;
   /** A service-account key string as `omnictl infraprovider create` prints it; its public key is registered. */
   mintProviderKey(providerId: string, options?: MintOptions): Promise<string>;
+  /** An Admin-role service-account key (same string format) for lab tooling calling over gRPC. */
+  mintAdminKey(name?: string, options?: MintOptions): Promise<string>;
   /** Create InfraProviders/<id> and ProviderJoinConfigs/<id>; returns the provider's plain join token. */
   registerProvider(providerId: string): string;
   admin: OmniAdmin;
@@ -94,7 +96,9 @@ export async function startOmniSimulator(options: OmniSimulatorOptions = {}): Pr
   const authenticateCall = async (ctx: HandlerContext): Promise<Caller> => {
     const method = `/${ctx.service.typeName}/${ctx.method.name}`;
     try {
-      return await authenticate(ctx.requestHeader, method, store, now);
+      const caller = await authenticate(ctx.requestHeader, method, store, now);
+      log.debug({ method, caller: caller.identity }, "call");
+      return caller;
     } catch (error) {
       if (error instanceof AuthFailure) {
         log.debug({ method, reason: error.reason }, "rejected call");
@@ -130,6 +134,7 @@ export async function startOmniSimulator(options: OmniSimulatorOptions = {}): Pr
     url: `${scheme}://127.0.0.1:${listener.port}`,
     ...(options.tls ? { caFile: `${TLS_DIR}ca.pem` } : {}),
     mintProviderKey: (providerId, mintOptions) => mintProviderKey(store, providerId, now, mintOptions),
+    mintAdminKey: (name = "lab-admin", mintOptions) => mintAdminKey(store, name, now, mintOptions),
     registerProvider: (providerId) => registerProvider(store, providerId, siderolink),
     admin: createAdmin(store, () => reactor),
     async restart() {

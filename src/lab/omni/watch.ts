@@ -89,9 +89,7 @@ export function openWatch(store: ResourceStore, spec: WatchRequestSpec, options:
   const withApi = spec.apiVersion >= 1;
 
   const inKind = (r: Resource) =>
-    r.metadata.namespace === spec.namespace &&
-    r.metadata.type === spec.type &&
-    (!single || r.metadata.id === spec.id);
+    r.metadata.namespace === spec.namespace && r.metadata.type === spec.type && (!single || r.metadata.id === spec.id);
 
   let replay: StoreEvent[] = [];
   if (spec.startFromBookmark) {

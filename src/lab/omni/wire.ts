@@ -5,12 +5,12 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { EventType, type Event as WireEvent, EventSchema } from "../../omni/gen/v1alpha1/state_pb.js";
 import {
+  ResourceSchema,
   type LabelQuery as WireLabelQuery,
   type Resource as WireResource,
-  ResourceSchema,
 } from "../../omni/gen/v1alpha1/resource_pb.js";
+import { EventSchema, EventType, type Event as WireEvent } from "../../omni/gen/v1alpha1/state_pb.js";
 import { simError } from "./errors.ts";
 import type { Phase, Resource } from "./model.ts";
 import type { LabelQuery } from "./query.ts";

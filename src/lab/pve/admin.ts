@@ -35,6 +35,7 @@ export class PveAdmin {
 
   setNodeOnline(node: string, online: boolean): void {
     this.sim.state.requireNode(node).online = online;
+    this.sim.changed();
   }
 
   injectFault(spec: FaultSpec): void {
@@ -57,12 +58,14 @@ export class PveAdmin {
       }
     }
     vm.node = toNode;
+    this.sim.changed();
   }
 
   /** Out-of-band deletion (someone removed the VM by hand): config and owned volumes disappear. */
   deleteVm(vmid: number): void {
     for (const v of [...this.sim.state.volumes.values()]) if (v.vmid === vmid) this.sim.state.freeVolume(v);
     this.sim.state.vms.delete(vmid);
+    this.sim.changed();
   }
 
   /** Sets a VM's power state directly (e.g. the guest powered itself off). */
@@ -71,12 +74,31 @@ export class PveAdmin {
     if (!vm) throw new Error(`setVmStatus: VM ${vmid} does not exist`);
     vm.status = status;
     vm.startedAtSec = status === "running" ? this.sim.nowSec() : undefined;
+    this.sim.changed();
+  }
+
+  /**
+   * Places a file volume (e.g. a cloud-init snippet, which the API cannot upload) on a storage instance,
+   * as an operator would with scp. Returns the volume id.
+   */
+  storeFile(node: string, storageId: string, content: string, fileName: string, data: Buffer | string): string {
+    const storage = this.sim.state.storage(storageId);
+    if (!storage) throw new Error(`storeFile: storage '${storageId}' does not exist`);
+    this.sim.state.requireNode(node);
+    const volid = this.sim.state.storeFile(storage, node, content, fileName, Buffer.from(data)).volid;
+    this.sim.changed();
+    return volid;
   }
 
   /** Makes the guest ignore ACPI shutdown requests (shutdown fails with a timeout unless forceStop=1). */
   setGuestIgnoresShutdown(vmid: number, ignores: boolean): void {
     if (ignores) this.sim.state.guestsIgnoringShutdown.add(vmid);
     else this.sim.state.guestsIgnoringShutdown.delete(vmid);
+  }
+
+  /** Workers currently holding one of the node's slots (queued tasks are running but not counted). */
+  activeWorkers(node: string): number {
+    return this.sim.tasks.activeWorkers(node);
   }
 
   setMaxWorkersPerNode(n: number): void {

@@ -14,6 +14,10 @@ export interface Simulator {
   /** 1 = realistic durations, 0 = instant. */
   timeFactor: number;
   nowSec(): number;
+  /** SHA-256 fingerprint of the served certificate (every node presents the same lab certificate). */
+  certFingerprint: string;
+  /** Records that the model changed (persists it when a data directory is set). */
+  changed(): void;
   /** Base duration of a worker type scaled by the time factor. */
   durationMs(type: string): number;
 }
@@ -67,14 +71,4 @@ export function str(params: Record<string, ParamValue>, name: string): string | 
   if (typeof v === "boolean") return v ? "1" : "0";
   if (Array.isArray(v)) return v.map(String).join(",");
   return String(v);
-}
-
-export function int(params: Record<string, ParamValue>, name: string): number | undefined {
-  const v = str(params, name);
-  return v === undefined ? undefined : Number(v);
-}
-
-export function bool(params: Record<string, ParamValue>, name: string): boolean {
-  const v = str(params, name);
-  return v === "1";
 }

@@ -13,6 +13,7 @@ import { clusterRoutes } from "./handlers/cluster.ts";
 import { nodeRoutes } from "./handlers/nodes.ts";
 import { qemuRoutes } from "./handlers/qemu.ts";
 import { storageRoutes } from "./handlers/storage.ts";
+import { loadState, saveState } from "./persistence.ts";
 import { loadApiSchema } from "./schema/index.ts";
 import { createRequestHandler, type TraceEntry } from "./server.ts";
 import { ClusterState } from "./state.ts";
@@ -34,7 +35,10 @@ export interface PveSimulatorOptions {
   timeFactor?: number;
   /** Append one JSON line per request received: `{"method","path","params","status"}`. */
   tracePath?: string;
-  /** Keep iso/import/snippets/vztmpl volumes as real files under this directory. */
+  /**
+   * Keep iso/import/snippets/vztmpl volumes as real files under this directory, and persist the model
+   * (VMs, volumes, tasks, pools, HA, node states) in `pve-state.json` there, restored on the next start.
+   */
   dataDir?: string;
   /** apidata.json location (default: env OMNI_PROXMOX_PVE_SCHEMA, else <repo>/../shared/proxmox/apidata.json). */
   schemaPath?: string;
@@ -79,6 +83,8 @@ export async function startPveSimulator(options: PveSimulatorOptions = {}): Prom
   const schema = loadApiSchema(options.schemaPath);
   const timeFactor = options.timeFactor ?? 1;
   const nowSec = (): number => Math.floor(Date.now() / 1000);
+  const cert = readFileSync(`${TLS_DIR}server.pem`);
+  const fingerprint = new X509Certificate(cert).fingerprint256;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const sim: Simulator = {
     state: new ClusterState(world, nowSec, options.dataDir),
@@ -88,8 +94,14 @@ export async function startPveSimulator(options: PveSimulatorOptions = {}): Prom
     faults: new FaultInjector(),
     timeFactor,
     nowSec,
+    certFingerprint: fingerprint,
+    changed: () => {
+      if (options.dataDir) saveState(options.dataDir, sim.state, sim.tasks);
+    },
     durationMs: (type) => Math.round((world.taskDurationsMs[type] ?? 500) * timeFactor),
   };
+  if (options.dataDir) loadState(options.dataDir, sim.state, sim.tasks);
+  sim.tasks.onSettled = () => sim.changed();
   const admin = new PveAdmin(sim);
   if (options.tracePath) {
     mkdirSync(dirname(options.tracePath), { recursive: true });
@@ -100,7 +112,6 @@ export async function startPveSimulator(options: PveSimulatorOptions = {}): Prom
     if (tracePath) appendFileSync(tracePath, `${JSON.stringify(entry)}\n`);
   };
   const hung = new Set<IncomingMessage>();
-  const cert = readFileSync(`${TLS_DIR}server.pem`);
   const server = createServer(
     { cert, key: readFileSync(`${TLS_DIR}server.key`) },
     createRequestHandler({
@@ -125,7 +136,7 @@ export async function startPveSimulator(options: PveSimulatorOptions = {}): Prom
   return {
     url: `https://127.0.0.1:${port}/api2/json`,
     caFile: `${TLS_DIR}ca.pem`,
-    fingerprint: new X509Certificate(cert).fingerprint256,
+    fingerprint,
     tokens: {
       admin: credential(world.tokens.find((t) => t.tokenId.startsWith("root@pam!"))?.tokenId ?? "root@pam!lab"),
       provider: credential("omni@pve!provider"),
@@ -135,6 +146,7 @@ export async function startPveSimulator(options: PveSimulatorOptions = {}): Prom
     admin,
     close: async () => {
       sim.tasks.close();
+      sim.changed();
       for (const req of hung) req.socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

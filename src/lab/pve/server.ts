@@ -95,16 +95,10 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const isLogin = method === "POST" && path === "/access/ticket";
     let principal: Principal = { userid: "", authId: "", viaTicket: false };
     if (!isLogin) {
-      try {
-        principal = sim.access.authenticate(req.headers, sim.nowSec());
-        if (principal.viaTicket && method !== "GET" && !isUpload) {
-          const csrf = req.headers.csrfpreventiontoken;
-          sim.access.checkCsrf(principal.userid, Array.isArray(csrf) ? csrf[0] : csrf, sim.nowSec());
-        }
-      } catch (err) {
-        // pveproxy answers authentication failures after ~3 s.
-        await delay(3000 * sim.timeFactor);
-        throw err;
+      principal = sim.access.authenticate(req.headers, sim.nowSec());
+      if (principal.viaTicket && method !== "GET" && !isUpload) {
+        const csrf = req.headers.csrfpreventiontoken;
+        sim.access.checkCsrf(principal.userid, Array.isArray(csrf) ? csrf[0] : csrf, sim.nowSec());
       }
       if (match.endpoint.info.allowtoken === 0 && principal.tokenId) {
         throw new PveHttpError(
@@ -155,9 +149,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   } catch (err) {
     const error = err instanceof PveHttpError ? err : new PveHttpError(500, (err as Error).message);
     status = error.status;
+    // pveproxy answers every authentication failure (token, ticket, CSRF, login) after about 3 s.
+    if (error.status === 401) await delay(3000 * sim.timeFactor);
     sendError(res, error);
   } finally {
     deps.trace({ method, path: url.pathname, params: traceParams, status });
+    if (method !== "GET" && status === 200) sim.changed();
   }
 }
 
@@ -200,10 +197,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
+      if (size > limit) return;
       size += chunk.length;
       if (size > limit) {
+        // Answer at once; the rest of the body is drained and dropped (the connection then closes).
+        chunks.length = 0;
         reject(new PveHttpError(501, "for data too large"));
-        req.destroy();
         return;
       }
       chunks.push(chunk);

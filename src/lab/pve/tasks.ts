@@ -119,6 +119,14 @@ export class TaskManager {
     return this.running.get(node) ?? 0;
   }
 
+  /** Called whenever a task stops (persistence hooks in here). */
+  onSettled: (task: PveTask) => void = () => {};
+
+  /** Never reuse pids of restored tasks: UPIDs must stay unique across restarts. */
+  reservePids(pids: readonly number[]): void {
+    for (const pid of pids) if (pid >= this.nextPid) this.nextPid = pid + 1;
+  }
+
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
@@ -175,11 +183,13 @@ export class TaskManager {
       task.exitstatus = error;
     }
     this.aborts.delete(task.upid);
+    if (!this.closed) this.onSettled(task);
     this.resolvers.get(task.upid)?.();
     this.resolvers.delete(task.upid);
   }
 
   private sleep(ms: number, abort: Pending["abort"]): Promise<void> {
+    if (abort.aborted) return Promise.resolve();
     if (ms <= 0) return new Promise((r) => setImmediate(r));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

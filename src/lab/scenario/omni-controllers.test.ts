@@ -3,9 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { createAdmin, type OmniAdmin } from "../omni/admin.ts";
-import { OmniReactor } from "../omni/reactions.ts";
-import { ResourceStore } from "../omni/store.ts";
+import { type OmniAdmin, startOmniSimulator } from "../omni/index.ts";
 import { isMachineRequestIdOf, machineRequestId, REQUEST_ID_ALPHABET, seededRandom } from "./ids.ts";
 import {
   LABEL_PROVIDER,
@@ -29,11 +27,10 @@ function seedInputs(): { template: ClusterTemplate; classes: MachineClass[] } {
   return { template, classes: [cp, worker] };
 }
 
-/** The simulator's admin API over a fresh in-memory store, with Omni's reactions running. */
-function newOmni(): { store: OmniAdmin; close: () => void } {
-  const raw = new ResourceStore();
-  const reactor = new OmniReactor(raw);
-  return { store: createAdmin(raw, () => reactor), close: () => reactor.stop() };
+/** A fresh Omni simulator (in-memory); the controller drives its in-process admin API. */
+async function newOmni(): Promise<{ store: OmniAdmin; close: () => Promise<void> }> {
+  const omni = await startOmniSimulator({});
+  return { store: omni.admin, close: () => omni.close() };
 }
 
 function requests(store: OmniAdmin) {
@@ -101,8 +98,8 @@ describe("planRequestSets", () => {
 });
 
 describe("ScenarioController", () => {
-  it("creates labelled requests with the spec Omni would send", () => {
-    const { store, close } = newOmni();
+  it("creates labelled requests with the spec Omni would send", async () => {
+    const { store, close } = await newOmni();
     after(close);
     const controller = new ScenarioController({ store, random: 7 });
     controller.start();
@@ -125,7 +122,7 @@ describe("ScenarioController", () => {
   });
 
   it("scales up, and down newest first, destroying requests once the provider releases them", async () => {
-    const { store, close } = newOmni();
+    const { store, close } = await newOmni();
     after(close);
     const controller = new ScenarioController({ store, random: "scale" });
     const events: ScenarioEvent[] = [];
@@ -163,7 +160,7 @@ describe("ScenarioController", () => {
   });
 
   it("destroys at once requests the provider never picked up", async () => {
-    const { store, close } = newOmni();
+    const { store, close } = await newOmni();
     after(close);
     const controller = new ScenarioController({ store });
     controller.start();
@@ -175,7 +172,7 @@ describe("ScenarioController", () => {
   });
 
   it("reports status and registration changes", async () => {
-    const { store, close } = newOmni();
+    const { store, close } = await newOmni();
     after(close);
     const controller = new ScenarioController({ store });
     const events: ScenarioEvent[] = [];
@@ -228,8 +225,8 @@ describe("ScenarioController", () => {
     assert.equal(view?.status?.stage, "PROVISIONED");
   });
 
-  it("names the known sets when scaling an unknown one", () => {
-    const { store, close } = newOmni();
+  it("names the known sets when scaling an unknown one", async () => {
+    const { store, close } = await newOmni();
     after(close);
     const controller = new ScenarioController({ store });
     assert.throws(

@@ -209,7 +209,11 @@ export function parseClusterTemplate(text: string, fileName: string): ParseResul
       fileFinding(fileName, "missing_document", "no `kind: Cluster` document; start the template with one"),
     );
   }
-  if (!controlPlane) {
+  // A nested `controlPlane:` already told the user where the ControlPlane document went.
+  const nestedControlPlane = diagnostics.some(
+    (d) => d.code === "nested_machine_set" && NESTED_SET_KEYS[d.path.split(".")[1] ?? ""] === "ControlPlane",
+  );
+  if (!controlPlane && !nestedControlPlane) {
     const line = documents[0]?.root.line ?? 1;
     diagnostics.push({
       file: fileName,
@@ -217,7 +221,7 @@ export function parseClusterTemplate(text: string, fileName: string): ParseResul
       severity: "error",
       path: "ControlPlane",
       message:
-        "no `kind: ControlPlane` document; add one after a `---` line:\n---\nkind: ControlPlane\nmachineClass:\n  name: <machine class>\n  size: 3",
+        "no `kind: ControlPlane` document; add one after a `---` line: `kind: ControlPlane` with `machineClass: {name: <machine class>, size: 3}`",
       code: "missing_document",
     });
   }
@@ -247,14 +251,14 @@ function readClusterDocument(
   doc: NodeReader,
   file: string,
 ): Omit<ClusterTemplate, "controlPlane" | "workers" | "machines"> {
-  for (const { key, line } of doc.entries()) {
+  for (const { key } of doc.entries()) {
     const kind = NESTED_SET_KEYS[key];
     if (kind === undefined) continue;
     doc
       .child(key)
       .error(
         "nested_machine_set",
-        `\`${key}:\` does not belong inside the Cluster document (line ${line}); a cluster template is several YAML documents: end the Cluster document with a \`---\` line and write \`kind: ${kind}\` followed by its fields (e.g. \`machineClass: {name: ..., size: ...}\`) as a document of its own`,
+        `\`${key}:\` does not belong inside the Cluster document; a cluster template is several YAML documents: end the Cluster document with a \`---\` line and write \`kind: ${kind}\` followed by its fields (e.g. \`machineClass: {name: ..., size: ...}\`) as a document of its own`,
       );
   }
   doc.checkKeys([...CLUSTER_KEYS, ...Object.keys(NESTED_SET_KEYS)]);
@@ -283,6 +287,15 @@ function readClusterDocument(
 }
 
 function readVersion(reader: NodeReader, what: string, example: string): string {
+  const raw = reader.scalar();
+  if (typeof raw === "number") {
+    // `version: 1.34` is a YAML float: the patch level (and any trailing zero) is already lost.
+    reader.error(
+      "bad_version",
+      `${raw} is read as a number, not a ${what} version; write it as a string such as ${example}`,
+    );
+    return "";
+  }
   const version = reader.string({ required: true });
   if (version === undefined) {
     if (reader.present) return "";

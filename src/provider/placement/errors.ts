@@ -23,7 +23,12 @@ export class PlacementError extends Error {
   readonly code: PlacementErrorCode;
   readonly rejections: readonly NodeRejection[];
 
-  constructor(code: PlacementErrorCode, message: string, rejections: readonly NodeRejection[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: PlacementErrorCode,
+    message: string,
+    rejections: readonly NodeRejection[] = [],
+    options?: { cause?: unknown },
+  ) {
     const detail = rejections.length > 0 ? ` (${rejections.map((r) => `${r.node}: ${r.reason}`).join("; ")})` : "";
     super(`${message}${detail}`, options);
     this.name = "PlacementError";

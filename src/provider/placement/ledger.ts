@@ -49,7 +49,13 @@ export function buildLedger(
   };
   let setSize = 0;
   let totalGuests = 0;
-  const count = (node: string, memoryBytes: number, vcpus: number, set: string | undefined, role: MachineRole | undefined) => {
+  const count = (
+    node: string,
+    memoryBytes: number,
+    vcpus: number,
+    set: string | undefined,
+    role: MachineRole | undefined,
+  ) => {
     const load = at(node);
     load.memoryBytes += memoryBytes;
     load.vcpus += vcpus;
@@ -87,7 +93,9 @@ export function buildLedger(
   return {
     load: (node) => ({ ...(loads.get(node) ?? emptyLoad()) }),
     reservedOn: (storage) =>
-      storage.shared ? (sharedReserved.get(storage.storage) ?? 0) : (localReserved.get(`${storage.node}/${storage.storage}`) ?? 0),
+      storage.shared
+        ? (sharedReserved.get(storage.storage) ?? 0)
+        : (localReserved.get(`${storage.node}/${storage.storage}`) ?? 0),
     setSize,
     totalGuests,
   };

@@ -63,37 +63,64 @@ function compilePrograms(request: PlacementRequest): Programs {
   const d = request.data;
   return {
     boot: compileStorage("storage_selector", d.storage_selector),
-    additional: d.additional_disks.map((disk, i) => compileStorage(`additional_disks[${i}].storage_selector`, disk.storage_selector)),
+    additional: d.additional_disks.map((disk, i) =>
+      compileStorage(`additional_disks[${i}].storage_selector`, disk.storage_selector),
+    ),
     iso: compileStorage("iso_storage_selector", d.iso_storage_selector ?? "true"),
     cidata: compileStorage("cidata_storage_selector", d.cidata_storage_selector ?? "true"),
   };
 }
 
 /** Nodes the pin / node_selector / strict HA affinity allow; the rest are rejected with a reason. */
-function filterByChoice(nodes: readonly NodeFacts[], request: PlacementRequest, rejections: NodeRejection[]): NodeFacts[] {
+function filterByChoice(
+  nodes: readonly NodeFacts[],
+  request: PlacementRequest,
+  rejections: NodeRejection[],
+): NodeFacts[] {
   const d = request.data;
   let allowed = [...nodes];
   if (d.node !== undefined) {
     const pinned = nodes.find((n) => n.name === d.node);
     if (!pinned) {
-      throw new PlacementError("unknown_pinned_node", `node ${JSON.stringify(d.node)} (providerdata node) is not in the cluster; nodes: ${nodes.map((n) => n.name).join(", ")}`);
+      throw new PlacementError(
+        "unknown_pinned_node",
+        `node ${JSON.stringify(d.node)} (providerdata node) is not in the cluster; nodes: ${nodes.map((n) => n.name).join(", ")}`,
+      );
     }
     if (pinned.status !== "online") {
-      throw new PlacementError("offline_pinned_node", `pinned node ${JSON.stringify(d.node)} is ${pinned.status}; bring it online or change providerdata node`);
+      throw new PlacementError(
+        "offline_pinned_node",
+        `pinned node ${JSON.stringify(d.node)} is ${pinned.status}; bring it online or change providerdata node`,
+      );
     }
-    for (const n of nodes) if (n !== pinned) rejections.push({ node: n.name, code: "not_pinned", reason: `providerdata pins node ${d.node}` });
+    for (const n of nodes)
+      if (n !== pinned)
+        rejections.push({ node: n.name, code: "not_pinned", reason: `providerdata pins node ${d.node}` });
     allowed = [pinned];
   } else if (d.node_selector !== undefined) {
     const compiled = compileNodeSelector(d.node_selector);
-    if (!compiled.ok) throw new PlacementError("invalid_selector", `node_selector: ${compiled.error.message}`, [], { cause: compiled.error });
+    if (!compiled.ok)
+      throw new PlacementError("invalid_selector", `node_selector: ${compiled.error.message}`, [], {
+        cause: compiled.error,
+      });
     const selected: NodeFacts[] = [];
     const notSelected: NodeRejection[] = [];
     for (const n of nodes) {
       const e = compiled.program.evaluate(n);
       if (e.ok && e.matched) selected.push(n);
-      else notSelected.push({ node: n.name, code: "not_selected", reason: e.ok ? `node_selector ${d.node_selector} is false` : e.message });
+      else
+        notSelected.push({
+          node: n.name,
+          code: "not_selected",
+          reason: e.ok ? `node_selector ${d.node_selector} is false` : e.message,
+        });
     }
-    if (selected.length === 0) throw new PlacementError("selector_matched_nothing", `node_selector ${JSON.stringify(d.node_selector)} matched no node`, notSelected);
+    if (selected.length === 0)
+      throw new PlacementError(
+        "selector_matched_nothing",
+        `node_selector ${JSON.stringify(d.node_selector)} matched no node`,
+        notSelected,
+      );
     rejections.push(...notSelected);
     allowed = selected;
   }
@@ -121,7 +148,8 @@ function pickStorages(
   const volumes: ReservedVolume[] = [];
   const scaled = storages.map((s) => (overcommit.storage === 1 ? s : { ...s, avail: s.avail * overcommit.storage }));
   const reservedBytes = (s: StorageFacts) =>
-    ledger.reservedOn(s) + volumes.filter((v) => v.storage === s.storage && (v.shared || v.node === s.node)).reduce((a, v) => a + v.bytes, 0);
+    ledger.reservedOn(s) +
+    volumes.filter((v) => v.storage === s.storage && (v.shared || v.node === s.node)).reduce((a, v) => a + v.bytes, 0);
   const pick = (program: StorageSelectorProgram, content: "images" | "iso", bytes: number, what: string) => {
     const r = selectStorage(program, scaled, { node: node.name, content, needBytes: bytes, reservedBytes });
     if (!r.ok) return { ok: false as const, reason: `${what}: ${r.message}` };
@@ -144,7 +172,11 @@ function pickStorages(
   if (!cidata.ok) return cidata;
   // ISO and cidata space is shared/short-lived; only disks are worth reserving.
   const diskVolumes = volumes.slice(0, 1 + additional.length);
-  return { ok: true, storages: { boot: boot.name, additional, iso: iso.name, cidata: cidata.name }, volumes: diskVolumes };
+  return {
+    ok: true,
+    storages: { boot: boot.name, additional, iso: iso.name, cidata: cidata.name },
+    volumes: diskVolumes,
+  };
 }
 
 function evaluateNode(
@@ -155,7 +187,10 @@ function evaluateNode(
   overcommit: Overcommit,
 ): { ok: true; candidate: Candidate } | { ok: false; rejection: NodeRejection } {
   const d = input.request.data;
-  const reject = (code: NodeRejection["code"], reason: string) => ({ ok: false as const, rejection: { node: node.name, code, reason } });
+  const reject = (code: NodeRejection["code"], reason: string) => ({
+    ok: false as const,
+    rejection: { node: node.name, code, reason },
+  });
   if (node.status !== "online") return reject("offline", `node is ${node.status}`);
   const load = ledger.load(node.name);
   const needMemory = d.memory * MIB;
@@ -169,7 +204,10 @@ function evaluateNode(
   const needCpu = d.cores * d.sockets;
   const cpuLimit = node.maxcpu * overcommit.cpu;
   if (load.vcpus + needCpu > cpuLimit) {
-    return reject("insufficient_cpu", `committed vCPUs ${load.vcpus} + ${needCpu} exceed ${cpuLimit} (${node.maxcpu} × overcommit ${overcommit.cpu})`);
+    return reject(
+      "insufficient_cpu",
+      `committed vCPUs ${load.vcpus} + ${needCpu} exceed ${cpuLimit} (${node.maxcpu} × overcommit ${overcommit.cpu})`,
+    );
   }
   const storages = pickStorages(node, input.request, programs, input.snapshot.storages, ledger, overcommit);
   if (!storages.ok) return reject("no_storage", storages.reason);
@@ -186,17 +224,25 @@ function evaluateNode(
   };
 }
 
+/** 0 when the node is one of ha.node_affinity_nodes (HA would move the VM there anyway), else 1. */
+function affinityKey(c: Candidate, request: PlacementRequest): number {
+  const nodes = request.data.ha?.node_affinity_nodes;
+  if (nodes === undefined) return 0;
+  return nodes.some((entry) => entry.split(":")[0] === c.node.name) ? 0 : 1;
+}
+
 /** Strategy key: lower sorts first. Ties fall to most free committed memory, then name. */
 function strategyKey(c: Candidate, request: PlacementRequest): number[] {
+  const affinity = affinityKey(c, request);
   switch (request.data.placement_strategy) {
     case "spread":
-      return [c.load.setMembers, request.role === "control-plane" ? c.load.controlPlanes : 0];
+      return [affinity, c.load.setMembers, request.role === "control-plane" ? c.load.controlPlanes : 0];
     case "fewer-vms":
-      return [c.load.guests];
+      return [affinity, c.load.guests];
     case "binpack":
-      return [c.freeAfter];
+      return [affinity, c.freeAfter];
     case "round-robin":
-      return [];
+      return [affinity];
   }
 }
 
@@ -213,7 +259,10 @@ function compareCandidates(a: Candidate, b: Candidate, request: PlacementRequest
 
 function choose(candidates: readonly Candidate[], request: PlacementRequest, ledger: Ledger): Candidate {
   if (request.data.placement_strategy === "round-robin") {
-    const byName = [...candidates].sort((a, b) => (a.node.name < b.node.name ? -1 : 1));
+    const best = Math.min(...candidates.map((c) => affinityKey(c, request)));
+    const byName = candidates
+      .filter((c) => affinityKey(c, request) === best)
+      .sort((a, b) => (a.node.name < b.node.name ? -1 : 1));
     const turn = request.machineRequestSetId !== undefined ? ledger.setSize : ledger.totalGuests;
     return byName[turn % byName.length] as Candidate;
   }
@@ -224,7 +273,9 @@ function whyChosen(c: Candidate, request: PlacementRequest): string {
   const free = `${formatBytes(c.freeAfter)} committed memory left after placing`;
   switch (request.data.placement_strategy) {
     case "spread":
-      return request.machineRequestSetId !== undefined ? `fewest members of its machine request set (${c.load.setMembers}); ${free}` : `spread; ${free}`;
+      return request.machineRequestSetId !== undefined
+        ? `fewest members of its machine request set (${c.load.setMembers}); ${free}`
+        : `spread; ${free}`;
     case "fewer-vms":
       return `fewest guests (${c.load.guests}); ${free}`;
     case "binpack":
@@ -236,9 +287,13 @@ function whyChosen(c: Candidate, request: PlacementRequest): string {
 
 function whyNot(c: Candidate, chosen: Candidate, request: PlacementRequest): string {
   const s = request.data.placement_strategy;
-  if (s === "spread" && c.load.setMembers > chosen.load.setMembers) return `fits, but holds ${c.load.setMembers} member(s) of the set vs ${chosen.load.setMembers} on ${chosen.node.name}`;
-  if (s === "fewer-vms" && c.load.guests > chosen.load.guests) return `fits, but has ${c.load.guests} guests vs ${chosen.load.guests} on ${chosen.node.name}`;
-  if (s === "binpack" && c.freeAfter > chosen.freeAfter) return `fits, but has more room than ${chosen.node.name} (binpack fills nodes)`;
+  if (affinityKey(c, request) > affinityKey(chosen, request)) return "fits, but is not in ha.node_affinity_nodes";
+  if (s === "spread" && c.load.setMembers > chosen.load.setMembers)
+    return `fits, but holds ${c.load.setMembers} member(s) of the set vs ${chosen.load.setMembers} on ${chosen.node.name}`;
+  if (s === "fewer-vms" && c.load.guests > chosen.load.guests)
+    return `fits, but has ${c.load.guests} guests vs ${chosen.load.guests} on ${chosen.node.name}`;
+  if (s === "binpack" && c.freeAfter > chosen.freeAfter)
+    return `fits, but has more room than ${chosen.node.name} (binpack fills nodes)`;
   if (s === "round-robin") return `fits; not its round-robin turn`;
   return `fits, but ${chosen.node.name} wins the tie-break (${formatBytes(chosen.freeAfter)} vs ${formatBytes(c.freeAfter)} committed memory left, then name)`;
 }
@@ -246,7 +301,8 @@ function whyNot(c: Candidate, chosen: Candidate, request: PlacementRequest): str
 function resolveOvercommit(partial: Partial<Overcommit> | undefined): Overcommit {
   const o = { ...DEFAULT_OVERCOMMIT, ...partial };
   for (const [key, value] of Object.entries(o)) {
-    if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`overcommit.${key} must be a positive number, got ${String(value)}`);
+    if (!(Number.isFinite(value) && value > 0))
+      throw new RangeError(`overcommit.${key} must be a positive number, got ${String(value)}`);
   }
   return o;
 }
@@ -259,7 +315,9 @@ function resolveOvercommit(partial: Partial<Overcommit> | undefined): Overcommit
  * const r = placeMachine({ snapshot, request: { requestId: "req-1", machineRequestSetId: "cp", role: "control-plane", data }, reservations });
  * if (r.ok) await persist(r.decision.reservation); else status(r.error.message);
  */
-export function placeMachine(input: PlacementInput): { ok: true; decision: PlacementDecision } | { ok: false; error: PlacementError } {
+export function placeMachine(
+  input: PlacementInput,
+): { ok: true; decision: PlacementDecision } | { ok: false; error: PlacementError } {
   try {
     return { ok: true, decision: decide(input) };
   } catch (err) {
@@ -286,7 +344,9 @@ function decide(input: PlacementInput): PlacementDecision {
   }
 
   if (candidates.length === 0) {
-    const capacity = rejections.filter((r) => !["not_pinned", "not_selected", "outside_ha_affinity", "offline"].includes(r.code));
+    const capacity = rejections.filter(
+      (r) => !["not_pinned", "not_selected", "outside_ha_affinity", "offline"].includes(r.code),
+    );
     const memoryOnly = capacity.length > 0 && capacity.every((r) => r.code === "insufficient_memory");
     const ordered = [...rejections].sort((a, b) => (a.node < b.node ? -1 : 1));
     throw new PlacementError(
@@ -325,7 +385,9 @@ function decide(input: PlacementInput): PlacementDecision {
 }
 
 /** Control planes first, then by request ID: the order a batch of requests should be placed in. */
-export function placementOrder<T extends { readonly requestId: string; readonly role?: string }>(requests: readonly T[]): T[] {
+export function placementOrder<T extends { readonly requestId: string; readonly role?: string }>(
+  requests: readonly T[],
+): T[] {
   return [...requests].sort((a, b) => {
     const ra = a.role === "control-plane" ? 0 : 1;
     const rb = b.role === "control-plane" ? 0 : 1;

@@ -35,11 +35,17 @@ export interface ProviderDataIssue {
 
 function show(value: unknown): string {
   if (value === undefined) return "";
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-export function issue(code: ProviderDataIssueCode, path: string, value: unknown, problem: string, fix: string): ProviderDataIssue {
+export function issue(
+  code: ProviderDataIssueCode,
+  path: string,
+  value: unknown,
+  problem: string,
+  fix: string,
+): ProviderDataIssue {
   const subject = [path === "" ? "providerdata" : path, show(value)].filter((s) => s !== "").join(": ");
   return { code, path, value, problem, fix, message: `${subject} ${problem}; ${fix}` };
 }

@@ -5,9 +5,9 @@
  * subnet; no address may be the network address or the IPv4 broadcast address.
  */
 import { isIP } from "node:net";
-import type { ProviderData } from "./schema.ts";
 import type { ProviderDataIssue } from "./issues.ts";
 import { issue } from "./issues.ts";
+import type { ProviderData } from "./schema.ts";
 
 export interface IpAddress {
   readonly family: 4 | 6;
@@ -90,17 +90,37 @@ export function checkNetworking(data: ProviderData): { errors: ProviderDataIssue
     range = parseVmidRange(data.vmid_range);
     if (range && (range.start < MIN_VMID || range.end > MAX_VMID || range.start > range.end)) {
       errors.push(
-        issue("invalid_value", "vmid_range", data.vmid_range, `is not a usable VMID range`, `write start-end with ${MIN_VMID} ≤ start ≤ end ≤ ${MAX_VMID}, e.g. 5300-5350`),
+        issue(
+          "invalid_value",
+          "vmid_range",
+          data.vmid_range,
+          `is not a usable VMID range`,
+          `write start-end with ${MIN_VMID} ≤ start ≤ end ≤ ${MAX_VMID}, e.g. 5300-5350`,
+        ),
       );
       range = undefined;
     }
   }
 
-  const staticKeys = ["network_gateway", "network_nameservers", "network_ip", "network_base_ip", "network_mtu"] as const;
+  const staticKeys = [
+    "network_gateway",
+    "network_nameservers",
+    "network_ip",
+    "network_base_ip",
+    "network_mtu",
+  ] as const;
   if (data.network_subnet === undefined) {
     for (const key of staticKeys) {
       if (data[key] !== undefined) {
-        warnings.push(issue("no_effect", key, data[key], "has no effect without network_subnet (the VM uses DHCP)", "set network_subnet to turn on static addressing, or remove it"));
+        warnings.push(
+          issue(
+            "no_effect",
+            key,
+            data[key],
+            "has no effect without network_subnet (the VM uses DHCP)",
+            "set network_subnet to turn on static addressing, or remove it",
+          ),
+        );
       }
     }
     return { errors, warnings };
@@ -108,7 +128,15 @@ export function checkNetworking(data: ProviderData): { errors: ProviderDataIssue
 
   const subnet = parseCidr(data.network_subnet);
   if (!subnet) {
-    errors.push(issue("invalid_value", "network_subnet", data.network_subnet, "is not a CIDR", "write an IPv4 or IPv6 CIDR, e.g. 192.168.26.0/24 or 2001:db8::/64"));
+    errors.push(
+      issue(
+        "invalid_value",
+        "network_subnet",
+        data.network_subnet,
+        "is not a CIDR",
+        "write an IPv4 or IPv6 CIDR, e.g. 192.168.26.0/24 or 2001:db8::/64",
+      ),
+    );
     return { errors, warnings };
   }
   const familyName = subnet.family === 4 ? "IPv4" : "IPv6";
@@ -116,29 +144,79 @@ export function checkNetworking(data: ProviderData): { errors: ProviderDataIssue
   const address = (path: string, text: string): IpAddress | undefined => {
     const ip = parseIp(text);
     if (!ip) {
-      errors.push(issue("invalid_value", path, text, "is not an IP address", `write an ${familyName} address (the family of network_subnet)`));
+      errors.push(
+        issue(
+          "invalid_value",
+          path,
+          text,
+          "is not an IP address",
+          `write an ${familyName} address (the family of network_subnet)`,
+        ),
+      );
       return undefined;
     }
     if (ip.family !== subnet.family) {
-      errors.push(issue("family_mismatch", path, text, `is IPv${ip.family} but network_subnet ${data.network_subnet} is ${familyName}`, `write an ${familyName} address; a class is single-family`));
+      errors.push(
+        issue(
+          "family_mismatch",
+          path,
+          text,
+          `is IPv${ip.family} but network_subnet ${data.network_subnet} is ${familyName}`,
+          `write an ${familyName} address; a class is single-family`,
+        ),
+      );
       return undefined;
     }
     return ip;
   };
   const usableHost = (path: string, text: string, value: bigint): void => {
     if (value < subnet.network || value > subnet.last) {
-      errors.push(issue("outside_subnet", path, text, `is outside network_subnet ${data.network_subnet}`, `write an address inside ${data.network_subnet}`));
+      errors.push(
+        issue(
+          "outside_subnet",
+          path,
+          text,
+          `is outside network_subnet ${data.network_subnet}`,
+          `write an address inside ${data.network_subnet}`,
+        ),
+      );
     } else if (value === subnet.network && subnet.prefix < BITS[subnet.family] - 1) {
-      errors.push(issue("invalid_value", path, text, `is the network address of ${data.network_subnet}`, "write a host address"));
+      errors.push(
+        issue("invalid_value", path, text, `is the network address of ${data.network_subnet}`, "write a host address"),
+      );
     } else if (subnet.family === 4 && value === subnet.last && subnet.prefix < 31) {
-      errors.push(issue("invalid_value", path, text, `is the broadcast address of ${data.network_subnet}`, "write a host address"));
+      errors.push(
+        issue(
+          "invalid_value",
+          path,
+          text,
+          `is the broadcast address of ${data.network_subnet}`,
+          "write a host address",
+        ),
+      );
     }
   };
 
   if (data.network_ip !== undefined && data.network_base_ip !== undefined) {
-    errors.push(issue("conflict", "network_base_ip", data.network_base_ip, "is set together with network_ip", "set exactly one: network_ip for a single machine, network_base_ip + vmid_range for a set"));
+    errors.push(
+      issue(
+        "conflict",
+        "network_base_ip",
+        data.network_base_ip,
+        "is set together with network_ip",
+        "set exactly one: network_ip for a single machine, network_base_ip + vmid_range for a set",
+      ),
+    );
   } else if (data.network_ip === undefined && data.network_base_ip === undefined) {
-    errors.push(issue("missing", "network_ip", undefined, "is required with network_subnet (or network_base_ip)", "set network_ip for a single machine, or network_base_ip + vmid_range for a set"));
+    errors.push(
+      issue(
+        "missing",
+        "network_ip",
+        undefined,
+        "is required with network_subnet (or network_base_ip)",
+        "set network_ip for a single machine, or network_base_ip + vmid_range for a set",
+      ),
+    );
   }
 
   if (data.network_ip !== undefined) {
@@ -148,7 +226,15 @@ export function checkNetworking(data: ProviderData): { errors: ProviderDataIssue
   if (data.network_base_ip !== undefined) {
     const base = address("network_base_ip", data.network_base_ip);
     if (data.vmid_range === undefined) {
-      errors.push(issue("missing", "vmid_range", undefined, "is required by network_base_ip (addresses derive from VMIDs)", "set vmid_range, e.g. 5300-5350"));
+      errors.push(
+        issue(
+          "missing",
+          "vmid_range",
+          undefined,
+          "is required by network_base_ip (addresses derive from VMIDs)",
+          "set vmid_range, e.g. 5300-5350",
+        ),
+      );
     } else if (base && range) {
       usableHost("network_base_ip", data.network_base_ip, base.value);
       const lastValue = base.value + BigInt(range.end - range.start);
@@ -173,7 +259,15 @@ export function checkNetworking(data: ProviderData): { errors: ProviderDataIssue
     address(`network_nameservers[${i}]`, ns);
   });
   if (data.network_mtu !== undefined && subnet.family === 6 && data.network_mtu < 1280) {
-    errors.push(issue("too_small", "network_mtu", data.network_mtu, "is below the IPv6 minimum 1280", "set network_mtu to at least 1280 (IPv6) or leave it unset"));
+    errors.push(
+      issue(
+        "too_small",
+        "network_mtu",
+        data.network_mtu,
+        "is below the IPv6 minimum 1280",
+        "set network_mtu to at least 1280 (IPv6) or leave it unset",
+      ),
+    );
   }
   return { errors, warnings };
 }

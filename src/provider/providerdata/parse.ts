@@ -24,7 +24,8 @@ function shapeAt(path: readonly PropertyKey[]): Shape | undefined {
   const unwrap = () => {
     for (;;) {
       const def = (node as { _zod?: { def?: { type?: string; innerType?: unknown } } })._zod?.def;
-      if (def && (def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType) node = def.innerType;
+      if (def && (def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType)
+        node = def.innerType;
       else return;
     }
   };
@@ -75,11 +76,23 @@ function expectedExample(expected: string): string {
   }
 }
 
+/** Keys users put in providerdata by mistake: Omni machine class fields and an unreleased form. */
+const KNOWN_MISPLACED_KEYS: Readonly<Record<string, string>> = {
+  grpctunnel: "grpctunnel is an Omni machine class field: move it to spec.autoprovision.grpctunnel",
+  kernelargs:
+    "kernelargs is an Omni machine class field: move it to spec.autoprovision.kernelargs, or use kernel_args here",
+  metavalues: "metavalues is an Omni machine class field: move it to spec.autoprovision.metavalues",
+  providerid: "providerid is an Omni machine class field: move it to spec.autoprovision.providerid",
+  network:
+    "a network: block was never part of a release; write flat keys network_subnet, network_gateway, network_nameservers, network_ip or network_base_ip",
+};
+
 /** Examples for the keys users most often forget. */
 const REQUIRED_EXAMPLES: Readonly<Record<string, string>> = {
   memory: "memory: 4096 (MB, at least 2048)",
   disk_size: "disk_size: 40 (GB, at least 5)",
-  storage_selector: 'storage_selector: name == "local-lvm" (a CEL expression over name, storageType, availableSpace, storage.*)',
+  storage_selector:
+    'storage_selector: name == "local-lvm" (a CEL expression over name, storageType, availableSpace, storage.*)',
   bridge: "bridge: vmbr1",
   mapping: "mapping: <resource mapping name>",
 };
@@ -92,31 +105,58 @@ function fromZodIssue(raw: unknown, zi: z.core.$ZodIssue): ProviderDataIssue[] {
       const valid = Object.keys(shapeAt(zi.path) ?? {});
       return zi.keys.map((key) => {
         const keyPath = formatPath([...zi.path, key]);
+        const omniField = zi.path.length === 0 ? KNOWN_MISPLACED_KEYS[key] : undefined;
         const guess = suggestKey(key, valid);
-        const fix = guess ? `did you mean ${guess}?` : `remove it; valid keys here: ${valid.join(", ")}`;
+        const fix = omniField ?? (guess ? `did you mean ${guess}?` : `remove it; valid keys here: ${valid.join(", ")}`);
         return issue("unknown_key", keyPath, valueAt(raw, [...zi.path, key]), "is not a known key", fix);
       });
     }
     case "invalid_type": {
       if (value === undefined) {
         const example = REQUIRED_EXAMPLES[String(zi.path.at(-1))];
-        return [issue("missing", path, undefined, "is required", example ? `add ${example}` : `set ${path} to ${expectedExample(zi.expected)}`)];
+        return [
+          issue(
+            "missing",
+            path,
+            undefined,
+            "is required",
+            example ? `add ${example}` : `set ${path} to ${expectedExample(zi.expected)}`,
+          ),
+        ];
       }
       const expected = zi.expected === "int" && typeof value === "number" ? "int" : zi.expected;
-      return [issue("invalid_type", path, value, `is ${typeName(value)}, expected ${expected}`, `write ${expectedExample(expected)}`)];
+      return [
+        issue(
+          "invalid_type",
+          path,
+          value,
+          `is ${typeName(value)}, expected ${expected}`,
+          `write ${expectedExample(expected)}`,
+        ),
+      ];
     }
     case "too_small": {
       const min = String(zi.minimum);
-      if (zi.origin === "array") return [issue("too_small", path, value, `needs at least ${min} item(s)`, "add items or remove the key")];
+      if (zi.origin === "array")
+        return [issue("too_small", path, value, `needs at least ${min} item(s)`, "add items or remove the key")];
       return [issue("too_small", path, value, `is below the minimum ${min}`, `set ${path} to at least ${min}`)];
     }
     case "too_big": {
       const max = String(zi.maximum);
-      if (zi.origin === "array") return [issue("too_big", path, value, `has more than ${max} items`, `list at most ${max}`)];
+      if (zi.origin === "array")
+        return [issue("too_big", path, value, `has more than ${max} items`, `list at most ${max}`)];
       return [issue("too_big", path, value, `is above the maximum ${max}`, `set ${path} to at most ${max}`)];
     }
     case "invalid_value":
-      return [issue("invalid_value", path, value, "is not an allowed value", `write one of ${zi.values.map((v) => JSON.stringify(v)).join(", ")}`)];
+      return [
+        issue(
+          "invalid_value",
+          path,
+          value,
+          "is not an allowed value",
+          `write one of ${zi.values.map((v) => JSON.stringify(v)).join(", ")}`,
+        ),
+      ];
     case "invalid_format":
       return [issue("invalid_value", path, value, "has the wrong format", zi.message)];
     default:
@@ -142,18 +182,51 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
 export function parseProviderData(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_PROVIDER_DATA_BYTES) {
-    return { ok: false, errors: [issue("too_large", "", `${bytes} bytes`, `is larger than ${MAX_PROVIDER_DATA_BYTES} bytes`, "shorten it; providerdata describes one VM")] };
+    return {
+      ok: false,
+      errors: [
+        issue(
+          "too_large",
+          "",
+          `${bytes} bytes`,
+          `is larger than ${MAX_PROVIDER_DATA_BYTES} bytes`,
+          "shorten it; providerdata describes one VM",
+        ),
+      ],
+    };
   }
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true, maxAliasCount: 100 });
   } catch (err) {
-    const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    return { ok: false, errors: [issue("syntax", "", undefined, `is not valid YAML or JSON: ${detail}`, "fix the YAML syntax (indentation, quoting of values with : or #)")] };
+    const detail = (err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err)).replace(/:$/, "");
+    return {
+      ok: false,
+      errors: [
+        issue(
+          "syntax",
+          "",
+          undefined,
+          `is not valid YAML or JSON: ${detail}`,
+          "fix the YAML syntax (indentation, quoting of values with : or #)",
+        ),
+      ],
+    };
   }
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    return { ok: false, errors: [issue("not_a_mapping", "", raw, `is ${typeName(raw)}, expected a mapping of keys`, "write key: value lines, e.g. cores: 4")] };
+    return {
+      ok: false,
+      errors: [
+        issue(
+          "not_a_mapping",
+          "",
+          raw,
+          `is ${typeName(raw)}, expected a mapping of keys`,
+          "write key: value lines, e.g. cores: 4",
+        ),
+      ],
+    };
   }
   const input = normalize(raw as Record<string, unknown>);
   const parsed = providerDataSchema.safeParse(input);

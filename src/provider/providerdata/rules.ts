@@ -15,7 +15,13 @@ function selectorIssue(path: string, expression: string, kind: "storage" | "node
   const compiled = kind === "storage" ? compileStorageSelector(expression) : compileNodeSelector(expression);
   if (compiled.ok) return undefined;
   const { error } = compiled;
-  return issue("invalid_selector", path, expression, `is not a valid ${kind} selector: ${error.problem}`, error.fix || "fix the CEL expression");
+  return issue(
+    "invalid_selector",
+    path,
+    expression,
+    `is not a valid ${kind} selector (${error.problem})`,
+    error.fix || "fix the CEL expression",
+  );
 }
 
 /**
@@ -32,7 +38,8 @@ export function selectorIssues(doc: Readonly<Record<string, unknown>>): Provider
   check("storage_selector", doc.storage_selector, "storage");
   if (Array.isArray(doc.additional_disks)) {
     doc.additional_disks.forEach((disk: unknown, i) => {
-      if (disk !== null && typeof disk === "object") check(`additional_disks[${i}].storage_selector`, (disk as Record<string, unknown>).storage_selector, "storage");
+      if (disk !== null && typeof disk === "object")
+        check(`additional_disks[${i}].storage_selector`, (disk as Record<string, unknown>).storage_selector, "storage");
     });
   }
   check("iso_storage_selector", doc.iso_storage_selector, "storage");
@@ -47,17 +54,41 @@ export function checkRules(data: ProviderData): { errors: ProviderDataIssue[]; w
   errors.push(...selectorIssues(data));
 
   if (data.node !== undefined && data.node_selector !== undefined) {
-    errors.push(issue("conflict", "node_selector", data.node_selector, `is set together with node ${JSON.stringify(data.node)}`, "pin with node, or choose among nodes with node_selector, not both"));
+    errors.push(
+      issue(
+        "conflict",
+        "node_selector",
+        data.node_selector,
+        `is set together with node ${JSON.stringify(data.node)}`,
+        "pin with node, or choose among nodes with node_selector, not both",
+      ),
+    );
   }
 
   if (data.ha?.node_affinity_strict === true && data.ha.node_affinity_nodes === undefined) {
-    errors.push(issue("missing", "ha.node_affinity_nodes", undefined, "is required by ha.node_affinity_strict", "list the nodes the VMs may run on, e.g. [pve1, pve2]"));
+    errors.push(
+      issue(
+        "missing",
+        "ha.node_affinity_nodes",
+        undefined,
+        "is required by ha.node_affinity_strict",
+        "list the nodes the VMs may run on, e.g. [pve1, pve2]",
+      ),
+    );
   }
 
   const seenMappings = new Set<string>();
   data.pci_devices.forEach((dev, i) => {
     if (seenMappings.has(dev.mapping) && dev.mdev === undefined) {
-      warnings.push(issue("conflict", `pci_devices[${i}].mapping`, dev.mapping, "is listed twice; each entry takes one device of the mapping", "make sure the mapping has enough devices on the node"));
+      warnings.push(
+        issue(
+          "conflict",
+          `pci_devices[${i}].mapping`,
+          dev.mapping,
+          "is listed twice; each entry takes one device of the mapping",
+          "make sure the mapping has enough devices on the node",
+        ),
+      );
     }
     seenMappings.add(dev.mapping);
   });

@@ -28,6 +28,9 @@ const ALIASES: Readonly<Record<string, string>> = {
   system_extensions: "extensions",
   kernelargs: "kernel_args",
   placement: "placement_strategy",
+  network: "network_subnet",
+  ip_address: "network_ip",
+  base_ip: "network_base_ip",
 };
 
 export function editDistance(a: string, b: string): number {
@@ -58,12 +61,18 @@ export function suggestKey(unknown: string, valid: readonly string[]): string | 
   if (alias && valid.includes(alias)) return alias;
   const snake = toSnake(unknown);
   if (valid.includes(snake)) return snake;
+  // `size` → `disk_size`: the unknown key is one whole segment of a valid key.
+  const bySegment = valid.filter(
+    (key) => key.split("_").includes(snake) || key.startsWith(`${snake}_`) || key.endsWith(`_${snake}`),
+  );
+  const pool = bySegment.length > 0 ? bySegment : valid;
   let best: { key: string; distance: number } | undefined;
-  for (const key of valid) {
+  for (const key of pool) {
     const distance = editDistance(snake, key);
     if (!best || distance < best.distance) best = { key, distance };
   }
   if (!best) return undefined;
+  if (bySegment.length > 0) return best.key;
   const tolerance = Math.max(2, Math.floor(snake.length / 3));
   return best.distance <= tolerance ? best.key : undefined;
 }

@@ -45,7 +45,7 @@ describe("compileStorageSelector: the storage object", () => {
     "storage.shared && storage.active && storage.enabled",
     "storage.used_fraction < 0.8",
     "storage.avail > 100u * 1024u * 1024u * 1024u",
-    'storage.storage == storage.name && storage.name == name',
+    "storage.storage == storage.name && storage.name == name",
     'storage.content.exists(c, c == "images")',
   ];
   for (const expression of passing) {
@@ -71,9 +71,10 @@ describe("compileStorageSelector: classic mistakes name the fix", () => {
     ["storage.used_fraction < 1", "numeric_mix", /write 1\.0/],
     ['name = "vm_ssd"', "syntax_error", /use ==/],
     ['name == "a" &&', "syntax_error", /does not parse/],
-    ['storageType == rbd', "unknown_variable", /quote string values/],
-    ["storage.kind == \"rbd\"", "unknown_variable", /storage.<field> has storage, name, type/],
+    ["storageType == rbd", "unknown_variable", /quote string values/],
+    ['storage.kind == "rbd"', "unknown_variable", /storage.<field> has storage, name, type/],
     ["name", "not_bool", /produces string/],
+    ['"ssd" in name', "type_error", /write name.contains\("ssd"\)/],
     ["availableSpace", "not_bool", /produces uint/],
   ];
   for (const [expression, code, fix] of cases) {
@@ -115,7 +116,15 @@ describe("storage selector evaluation", () => {
 });
 
 describe("compileNodeSelector", () => {
-  const node = { name: "golf", status: "online", maxcpu: 32, maxmem: 128 * GIB, mem: 40 * GIB, cpu: 0.25, tags: ["gpu", "ssd"] };
+  const node = {
+    name: "golf",
+    status: "online",
+    maxcpu: 32,
+    maxmem: 128 * GIB,
+    mem: 40 * GIB,
+    cpu: 0.25,
+    tags: ["gpu", "ssd"],
+  };
   it("evaluates node fields", () => {
     const r = compileNodeSelector(
       '"gpu" in node.tags && node.maxcpu >= 16 && node.maxmem - node.mem > 64u * 1024u * 1024u * 1024u && node.cpu < 0.5 && node.status == "online"',

@@ -6,7 +6,6 @@
  * `availableSpace` compared with an int literal fails, and the fix is the `u` suffix (`50u`).
  */
 import type { ASTNode, ParseResult } from "@marcbachmann/cel-js";
-import { SelectorError } from "./errors.ts";
 import {
   declaredFields,
   declaredVariables,
@@ -17,9 +16,12 @@ import {
   type StorageFacts,
   storageActivation,
 } from "./env.ts";
+import { SelectorError } from "./errors.ts";
 
 /** Outcome of evaluating a compiled selector against one candidate. */
-export type Evaluation = { readonly ok: true; readonly matched: boolean } | { readonly ok: false; readonly message: string };
+export type Evaluation =
+  | { readonly ok: true; readonly matched: boolean }
+  | { readonly ok: false; readonly message: string };
 
 export interface StorageSelectorProgram {
   readonly kind: "storage";
@@ -34,7 +36,9 @@ export interface NodeSelectorProgram {
   evaluate(node: NodeFacts): Evaluation;
 }
 
-export type CompileResult<P> = { readonly ok: true; readonly program: P } | { readonly ok: false; readonly error: SelectorError };
+export type CompileResult<P> =
+  | { readonly ok: true; readonly program: P }
+  | { readonly ok: false; readonly error: SelectorError };
 
 /** A bare word or storage id (`local-lvm`, `vm_ssd`): almost certainly meant as `name == "…"`. */
 const BARE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-:]*$/;
@@ -75,7 +79,9 @@ function sourceOf(node: ASTNode, expression: string): string {
 }
 
 /** Finds a binary operator whose operands are different numeric kinds (after type-checking). */
-function findNumericMix(root: ASTNode): { node: ASTNode; left: ASTNode; right: ASTNode; lt: string; rt: string } | undefined {
+function findNumericMix(
+  root: ASTNode,
+): { node: ASTNode; left: ASTNode; right: ASTNode; lt: string; rt: string } | undefined {
   for (const node of walk(root)) {
     if (!RELATIONAL.has(node.op)) continue;
     const [left, right] = node.args as [ASTNode, ASTNode];
@@ -106,13 +112,27 @@ function numericMixError(kind: SelectorKind, expression: string, root: ASTNode):
   const intOrUint = lt === "double" ? right : left;
   const literal = sourceOf(intOrUint, expression);
   const fixed = /^\d+$/.test(literal) ? `${literal}.0` : `double(${literal})`;
-  return new SelectorError(
-    "numeric_mix",
-    kind,
-    expression,
-    `\`${where}\` mixes ${lt} with ${rt}`,
-    `write ${fixed}`,
-  );
+  return new SelectorError("numeric_mix", kind, expression, `\`${where}\` mixes ${lt} with ${rt}`, `write ${fixed}`);
+}
+
+/**
+ * `"ssd" in name` fails to type-check (as in cel-go, so in the Go provider); say to use `contains`.
+ */
+function stringMembershipError(kind: SelectorKind, expression: string, root: ASTNode): SelectorError | undefined {
+  for (const node of walk(root)) {
+    if (node.op !== "in") continue;
+    const [needle, haystack] = node.args as [ASTNode, ASTNode];
+    if (checkedTypeName(haystack) !== "string") continue;
+    const fixed = `${sourceOf(haystack, expression)}.contains(${sourceOf(needle, expression)})`;
+    return new SelectorError(
+      "type_error",
+      kind,
+      expression,
+      `\`${sourceOf(node, expression)}\` uses in on a string; in works on lists and maps`,
+      `write ${fixed}`,
+    );
+  }
+  return undefined;
 }
 
 function usesTypeIdentifier(root: ASTNode): boolean {
@@ -174,11 +194,11 @@ function compile(kind: SelectorKind, expression: string): CompileResult<ParseRes
   }
   const checked = parsed.check();
   if (!checked.valid) {
-    const mix = numericMixError(kind, expression, parsed.ast);
+    const mix = numericMixError(kind, expression, parsed.ast) ?? stringMembershipError(kind, expression, parsed.ast);
     if (mix) return { ok: false, error: mix };
     return { ok: false, error: typeError(kind, expression, checked.error) };
   }
-  const mix = numericMixError(kind, expression, parsed.ast);
+  const mix = numericMixError(kind, expression, parsed.ast) ?? stringMembershipError(kind, expression, parsed.ast);
   if (mix) return { ok: false, error: mix };
   if (checked.type !== "bool") {
     return {

@@ -10,9 +10,9 @@ export {
   NODE_FIELDS,
   NODE_VARIABLES,
   type NodeFacts,
+  type SelectorKind,
   STORAGE_FIELDS,
   STORAGE_VARIABLES,
-  type SelectorKind,
   type StorageFacts,
 } from "./env.ts";
 export { isSelectorError, SelectorError, type SelectorErrorCode } from "./errors.ts";

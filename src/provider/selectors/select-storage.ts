@@ -31,7 +31,12 @@ export interface SelectStorageOptions {
 }
 
 export type StorageSelection =
-  | { readonly ok: true; readonly storage: StorageFacts; readonly freeBytes: number; readonly verdicts: readonly StorageVerdict[] }
+  | {
+      readonly ok: true;
+      readonly storage: StorageFacts;
+      readonly freeBytes: number;
+      readonly verdicts: readonly StorageVerdict[];
+    }
   | { readonly ok: false; readonly verdicts: readonly StorageVerdict[]; readonly message: string };
 
 const GIB = 1024 ** 3;
@@ -68,7 +73,10 @@ export function selectStorage(
       continue;
     }
     if (!storage.content.includes(options.content)) {
-      verdicts.push({ storage: name, reason: `cannot hold ${options.content} (content: ${storage.content.join(",") || "none"})` });
+      verdicts.push({
+        storage: name,
+        reason: `cannot hold ${options.content} (content: ${storage.content.join(",") || "none"})`,
+      });
       continue;
     }
     const evaluation = program.evaluate(storage, options.node);
@@ -83,7 +91,10 @@ export function selectStorage(
     const free = storage.avail - (options.reservedBytes?.(storage) ?? 0);
     const need = options.needBytes ?? 0;
     if (free < need) {
-      verdicts.push({ storage: name, reason: `${formatBytes(free)} free after reservations, ${formatBytes(need)} needed` });
+      verdicts.push({
+        storage: name,
+        reason: `${formatBytes(free)} free after reservations, ${formatBytes(need)} needed`,
+      });
       continue;
     }
     verdicts.push({ storage: name, reason: `matches, ${formatBytes(free)} free`, candidate: storage, free });
@@ -98,7 +109,8 @@ export function selectStorage(
   const out: StorageVerdict[] = verdicts.map((v) => ({
     storage: v.storage,
     chosen: best !== undefined && v.candidate === best.candidate,
-    reason: v.candidate && best && v.candidate !== best.candidate ? `${v.reason}, but another has more free space` : v.reason,
+    reason:
+      v.candidate && best && v.candidate !== best.candidate ? `${v.reason}, but another has more free space` : v.reason,
   }));
   if (best) return { ok: true, storage: best.candidate, freeBytes: best.free, verdicts: out };
   const detail = out.length === 0 ? "no storages on this node" : out.map((v) => `${v.storage}: ${v.reason}`).join("; ");

@@ -50,7 +50,7 @@ function nodeEntry(ctx: RequestContext, name: string): Record<string, unknown> {
     type: "node",
     status: spec.online ? "online" : "offline",
     level: "",
-    ssl_fingerprint: fingerprintFor(name),
+    ssl_fingerprint: ctx.sim.certFingerprint,
   };
   if (spec.online && ctx.sim.access.has(ctx.principal, `/nodes/${name}`, "Sys.Audit")) {
     const usage = nodeUsage(ctx, name);
@@ -65,11 +65,6 @@ function nodeEntry(ctx: RequestContext, name: string): Record<string, unknown> {
     });
   }
   return entry;
-}
-
-function fingerprintFor(name: string): string {
-  const hex = createHash("sha256").update(`node:${name}`).digest("hex").toUpperCase();
-  return hex.match(/../g)?.join(":") ?? hex;
 }
 
 function vmResource(ctx: RequestContext, vm: VmState): Record<string, unknown> {
@@ -277,7 +272,7 @@ export const clusterRoutes: RouteTable = {
 
   "GET /storage": (ctx) => ({
     data: ctx.sim.state.world.storages
-      .filter((s) => canSeeStorage(ctx, s.id))
+      .filter((s) => canSeeStorage(ctx, s.id) && (!ctx.params.type || s.type === str(ctx.params, "type")))
       .map((s) => ({
         storage: s.id,
         type: s.type,

@@ -237,14 +237,7 @@ export const qemuRoutes: RouteTable = {
     power(ctx, "qmstart", (vm) => {
       if (vm.status === "running") throw new TaskFailure(`VM ${vm.vmid} already running`);
       if (vm.config.template === 1) throw new TaskFailure("you can't start a vm if it's a template");
-      for (const [k, v] of Object.entries(vm.config)) {
-        if (!DRIVE_KEY.test(k)) continue;
-        const ref = driveVolume(String(v));
-        const storage = ref ? ctx.sim.state.storage(ref.storage) : undefined;
-        if (ref && (!storage || !ctx.sim.state.findVolume(storage, vm.node, ref.volname))) {
-          throw new TaskFailure(`volume '${ref.storage}:${ref.volname}' does not exist`);
-        }
-      }
+      checkStartable(ctx, vm);
       vm.status = "running";
       vm.startedAtSec = ctx.sim.nowSec();
     }),
@@ -344,6 +337,46 @@ export const qemuRoutes: RouteTable = {
     };
   },
 };
+
+/**
+ * What QEMU start would trip over: missing volumes, bridges absent on the node, PCI mappings without an
+ * entry for the node, and not enough free host memory.
+ */
+function checkStartable(ctx: RequestContext, vm: VmState): void {
+  const { state } = ctx.sim;
+  for (const [k, v] of Object.entries(vm.config)) {
+    if (DRIVE_KEY.test(k)) {
+      const ref = driveVolume(String(v));
+      const storage = ref ? state.storage(ref.storage) : undefined;
+      if (ref && (!storage || !state.findVolume(storage, vm.node, ref.volname))) {
+        throw new TaskFailure(`volume '${ref.storage}:${ref.volname}' does not exist`);
+      }
+    } else if (/^net\d+$/.test(k)) {
+      const bridge = /(?:^|,)bridge=([^,]+)/.exec(String(v))?.[1];
+      if (bridge && !state.world.bridges.some((b) => b.node === vm.node && b.iface === bridge)) {
+        throw new TaskFailure(`bridge '${bridge}' does not exist`);
+      }
+    } else if (/^hostpci\d+$/.test(k)) {
+      const mapping = /(?:^|,)mapping=([^,]+)/.exec(String(v))?.[1];
+      const entry = mapping ? state.world.mappings.pci.find((m) => m.id === mapping) : undefined;
+      if (mapping && !entry?.map.some((e) => new RegExp(`(?:^|,)node=${vm.node}(?:,|$)`).test(e))) {
+        throw new TaskFailure(`PCI device mapping '${mapping}' has no entry for node '${vm.node}'`);
+      }
+    }
+  }
+  const node = state.requireNode(vm.node);
+  let used = 2 * 1024 ** 3;
+  for (const other of state.vms.values()) {
+    if (other.node === vm.node && other.status === "running") used += vmMemoryBytes(other);
+  }
+  const need = vmMemoryBytes(vm);
+  if (used + need > node.memoryBytes) {
+    const mib = (b: number) => Math.floor(b / 1024 ** 2);
+    throw new TaskFailure(
+      `start failed: QEMU exited with code 1 - cannot allocate ${mib(need)} MiB (only ${mib(node.memoryBytes - used)} MiB free on node '${vm.node}')`,
+    );
+  }
+}
 
 function stopVm(vm: VmState): void {
   vm.status = "stopped";

@@ -1,0 +1,51 @@
+/**
+ * The lab's Omni side and its inputs: cluster template / MachineClass parsing (shared with `validate`),
+ * Omni's request-set controller, the progress model and its renderers, and the runner that wires them.
+ */
+export { type Diagnostic, type DiagnosticCode, formatDiagnostic, hasErrors, type ParseResult } from "./diagnostics.ts";
+export { isMachineRequestIdOf, machineRequestId, type RandomSource, REQUEST_ID_ALPHABET, seededRandom } from "./ids.ts";
+export { findLeftovers, type Leftovers } from "./leftovers.ts";
+export {
+  type MachineRequestSetPlan,
+  type OmniStatePort,
+  planRequestSets,
+  type RequestView,
+  ScenarioController,
+  ScenarioControllerError,
+  type ScenarioEvent,
+} from "./omni-controllers.ts";
+export {
+  type MachineProgress,
+  type MachineStage,
+  type ProgressEvent,
+  ProgressModel,
+  type ProgressSummary,
+  renderEventLine,
+  renderLiveView,
+  renderSummaryTable,
+} from "./progress.ts";
+export { LabScenario, LabScenarioError, type LabScenarioOptions } from "./runner.ts";
+export {
+  EXAMPLES_DIR,
+  loadSeedScenario,
+  SEED_FILES,
+  type SeedScenario,
+  SeedScenarioError,
+  withCounts,
+} from "./seed.ts";
+export { decodeRequestSpec, decodeRequestStatus, type RequestStage, type RequestStatusFields } from "./specs.ts";
+export {
+  type AutoProvision,
+  type ClusterTemplate,
+  detectYamlKind,
+  MACHINE_CLASS_TYPE,
+  type MachineClass,
+  type MachineClassRef,
+  type MachineSetTemplate,
+  parseClusterTemplate,
+  parseMachineClass,
+  parseMachineClasses,
+  resolveMachineClasses,
+  type TemplatePatch,
+  versionWithoutV,
+} from "./templates.ts";

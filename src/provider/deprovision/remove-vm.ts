@@ -1,0 +1,67 @@
+/**
+ * Removing one VM of ours for good: its HA resource, a graceful shutdown (bounded) then a hard stop,
+ * and destroy with purge + destroy-unreferenced-disks (removes it from HA, backup and replication
+ * config and frees every disk it owns). "Already gone" is success, decided by error code.
+ */
+import { isProxmoxError, type ProxmoxClient, type WaitOptions } from "../../proxmox/index.ts";
+
+export interface RemoveVmOptions {
+  /** Seconds to wait for the guest to shut down before stopping it (0 stops at once). */
+  readonly shutdownTimeoutSec: number;
+  readonly task: WaitOptions;
+}
+
+/**
+ * @example
+ * await removeVm(pve, { vmid: 1042, node: "golf", status: "running" }, { shutdownTimeoutSec: 60, task: {} });
+ */
+export async function removeVm(
+  pve: ProxmoxClient,
+  vm: { readonly vmid: number; readonly node: string; readonly status: string },
+  options: RemoveVmOptions,
+): Promise<void> {
+  await removeHaResource(pve, vm.vmid);
+  if (vm.status === "running") await powerOff(pve, vm.node, vm.vmid, options);
+  await ignoreGone(async () => {
+    const upid = await pve.deleteVm(vm.node, vm.vmid, { purge: true, destroyUnreferencedDisks: true });
+    await pve.waitForTask(upid, options.task);
+  });
+}
+
+async function removeHaResource(pve: ProxmoxClient, vmid: number): Promise<void> {
+  const sid = `vm:${vmid}`;
+  const resources = await pve.listHaResources("vm");
+  if (!resources.some((r) => r.sid === sid)) return;
+  await ignoreGone(() => pve.removeHaResource(sid));
+}
+
+async function powerOff(pve: ProxmoxClient, node: string, vmid: number, options: RemoveVmOptions): Promise<void> {
+  if (options.shutdownTimeoutSec > 0) {
+    try {
+      const upid = await pve.shutdownVm(node, vmid, { timeout: options.shutdownTimeoutSec });
+      await pve.waitForTask(upid, {
+        ...options.task,
+        timeoutMs: Math.max(options.task.timeoutMs ?? 0, options.shutdownTimeoutSec * 1000 + 30_000),
+      });
+      return;
+    } catch (err) {
+      if (isProxmoxError(err, "not_found")) return;
+      // The guest ignored the request or timed out: stop it hard below.
+      if (!isProxmoxError(err, "task_failed", "timeout")) throw err;
+    }
+  }
+  await ignoreGone(async () => {
+    const upid = await pve.stopVm(node, vmid);
+    await pve.waitForTask(upid, options.task);
+  });
+}
+
+async function ignoreGone(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (isProxmoxError(err, "not_found")) return;
+    if (isProxmoxError(err, "task_failed") && err.reason === "not_found") return;
+    throw err;
+  }
+}

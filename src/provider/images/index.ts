@@ -1,0 +1,10 @@
+/** Talos ISOs and NoCloud images in Proxmox storages: file names (our marks) and shared downloads. */
+export {
+  cidataFileName,
+  cidataPrefix,
+  isoFileOf,
+  isoVolumeId,
+  talosIsoFileName,
+  talosIsoPrefix,
+} from "./names.ts";
+export { IsoShare, type IsoShareOptions, type IsoTarget } from "./share.ts";

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { MachineRequestStatusSpec_Stage as Stage } from "../../src/omni/gen/omni/specs/infra_pb.js";
+import { FAKE_STEP_NAMES } from "./fake-provisioner.ts";
+import { type InfraHarness, STATE_NS, STATE_TYPE, startInfraHarness } from "./harness.ts";
+
+const STEP_ANNOTATION = "infra.omni.sidero.dev/step";
+
+describe("runtime killed between steps resumes at the persisted step", () => {
+  let h: InfraHarness;
+  before(async () => {
+    h = await startInfraHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  for (let boundary = 1; boundary < FAKE_STEP_NAMES.length; boundary++) {
+    const completed = FAKE_STEP_NAMES.slice(0, boundary);
+    const next = FAKE_STEP_NAMES[boundary]!;
+    it(`after "${completed.at(-1)}", before "${next}"`, async () => {
+      const id = `resume-${boundary}`;
+      const gate = h.fake.blockAt(next, id);
+      const first = h.runtime();
+      await first.start();
+      h.createRequest(id);
+      await gate.reached;
+      await first.stop(); // the blocked step sees its signal abort; nothing more is written
+
+      const state = h.resource(STATE_NS, STATE_TYPE, id);
+      assert.equal(state?.metadata.annotations[STEP_ANNOTATION], next, "the next step is persisted");
+      const persisted = JSON.parse(state!.spec.yamlSpec) as { completed: string[] };
+      assert.deepEqual(persisted.completed, completed, "the state of every completed step is persisted");
+
+      const second = h.runtime();
+      await second.start();
+      await h.until(() => h.status(id)?.stage === Stage.PROVISIONED, `${id} provisioned`);
+      await second.stop();
+
+      for (const step of completed) {
+        assert.equal(h.fake.count(h.fake.runs, step, id), 1, `${step} never re-runs`);
+      }
+      assert.equal(h.fake.count(h.fake.runs, next, id) - (next === "wait-join" ? 0 : 0) >= 2, true, `${next} runs again`);
+      for (const step of FAKE_STEP_NAMES) {
+        assert.equal(h.fake.count(h.fake.completions, step, id), 1, `${step} completed exactly once`);
+      }
+      const final = JSON.parse(h.resource(STATE_NS, STATE_TYPE, id)!.spec.yamlSpec) as { completed: string[] };
+      assert.deepEqual(final.completed, [...FAKE_STEP_NAMES]);
+    });
+  }
+});

@@ -1,0 +1,75 @@
+/**
+ * Watch recovery: a server-side buffer overrun (ERRORED is surfaced, then the stream resumes from the bookmark),
+ * a drop before any bookmark (thrown to the caller), and an Omni that stays down (given up after max elapsed).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { isOmniError, MachineRequestStatuses, StateClient, type WatchEvent } from "../../src/omni/index.ts";
+import { type Harness, nextWithin, startHarness } from "./harness.ts";
+
+describe("watch ERRORED handling", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ tls: false, eventBuffer: 2 });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("yields the ERRORED event, re-opens from the last bookmark and delivers every event exactly once", async () => {
+    const ctrl = new AbortController();
+    const it = h.state.watch(MachineRequestStatuses, { bootstrapBookmark: true }, ctrl.signal)[Symbol.asyncIterator]();
+    assert.equal((await nextWithin(it)).type, "noop");
+    const ids = ["e-1", "e-2", "e-3", "e-4", "e-5", "e-6"];
+    // Committed synchronously, faster than the server drains its queue of 2: the stream overruns.
+    for (const id of ids) {
+      h.omni.admin.create({
+        namespace: "infra-provider",
+        type: MachineRequestStatuses.type,
+        id,
+        labels: { "omni.sidero.dev/infra-provider-id": "proxmox" },
+      });
+    }
+    const events: WatchEvent<unknown>[] = [];
+    while (events.filter((e) => e.type === "created").length < ids.length) events.push(await nextWithin(it));
+    ctrl.abort();
+    assert.ok(
+      events.some((e) => e.type === "errored" && /overrun/.test(e.error ?? "")),
+      "ERRORED surfaced",
+    );
+    const created = events.filter((e) => e.type === "created").map((e) => e.resource?.metadata.id);
+    assert.deepEqual(created, ids, "every event once, in order, despite the re-watch");
+  });
+});
+
+describe("watch failures that cannot be resumed", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ tls: false });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("throws when the stream drops before any bookmark was seen", async () => {
+    const ctrl = new AbortController();
+    const it = h.state.watch(MachineRequestStatuses, {}, ctrl.signal)[Symbol.asyncIterator]();
+    const next = it.next();
+    await h.omni.restart();
+    await assert.rejects(next, (e) => isOmniError(e, "unavailable"));
+    ctrl.abort();
+  });
+
+  it("gives up once Omni stays unreachable longer than the retry budget", async () => {
+    const state = new StateClient(h.transport, "proxmox", {
+      watchRetry: { initialMs: 5, maxIntervalMs: 20, maxElapsedMs: 200 },
+    });
+    const ctrl = new AbortController();
+    const it = state.watch(MachineRequestStatuses, { bootstrapBookmark: true }, ctrl.signal)[Symbol.asyncIterator]();
+    assert.equal((await nextWithin(it)).type, "noop");
+    const next = it.next();
+    await h.omni.close();
+    await assert.rejects(next, (e) => isOmniError(e, "unavailable"));
+    ctrl.abort();
+  });
+});

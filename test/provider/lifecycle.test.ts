@@ -1,0 +1,106 @@
+/**
+ * Acceptance 5 (scale to zero leaves nothing of ours behind, unrelated VMs untouched) and 6 (a VM
+ * migrated or deleted out of band is deprovisioned cleanly), plus failure mode 4 of issue 5:
+ * deprovision looked only on the creation node, detected "not found" by substrings, and could not
+ * delete HA-managed VMs.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  adminPve,
+  allProvisioned,
+  isProvisioned,
+  ourVms,
+  PROVIDER_ID,
+  requestIds,
+  requestMachine,
+  seedScenario,
+  startWorld,
+  tearDown,
+  vmOf,
+  waitFor,
+  type World,
+} from "./harness.ts";
+
+const SMALL = ['cores: 1', 'memory: 2048', 'disk_size: 5', 'storage_selector: name == "vm_ssd"'].join("\n");
+
+function ourVolumes(world: World, vmids: readonly number[]) {
+  return world.pve.admin.snapshot().volumes.filter((v) => (v.vmid !== undefined && vmids.includes(v.vmid)) || v.volid.includes(`omni-${PROVIDER_ID}-cidata-`));
+}
+
+describe("deprovision and scale to zero", () => {
+  let world: World;
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => {
+    await world?.close();
+  });
+
+  test("scale to zero: every VM, disk, cidata volume and HA resource we created is gone; unrelated VMs untouched", async () => {
+    const pve = adminPve(world);
+    try {
+      const unrelatedBefore = world.pve.admin.snapshot().vms.find((vm) => vm.vmid === 100);
+      const { template, classes } = seedScenario();
+      world.scenario.applyTemplate(template, classes);
+      requestMachine(world, "lab-ha-bbbbbb", `${SMALL}\nha:\n  state: started\n  max_restart: 2`);
+      await waitFor("6 machines provisioned", () => allProvisioned(world, 6), world, 90_000);
+      const haVm = vmOf(world, "lab-ha-bbbbbb");
+      assert.ok(haVm);
+      assert.ok((await pve.listHaResources()).some((r) => r.sid === `vm:${haVm.vmid}`), "the HA resource was registered");
+      const vmids = ourVms(world).map((vm) => vm.vmid);
+      assert.equal(vmids.length, 6);
+      assert.ok(ourVolumes(world, vmids).length >= 12, "disks and cidata images exist before scaling down");
+
+      world.scenario.scaleAllToZero();
+      world.omni.admin.tearDownMachineRequest("lab-ha-bbbbbb");
+      await waitFor("every request destroyed", () => requestIds(world).length === 0, world, 90_000);
+
+      assert.deepEqual(ourVms(world), []);
+      assert.deepEqual(ourVolumes(world, vmids), []);
+      assert.deepEqual(await pve.listHaResources(), []);
+      const unrelatedAfter = world.pve.admin.snapshot().vms.find((vm) => vm.vmid === 100);
+      assert.deepEqual(unrelatedAfter, unrelatedBefore);
+      assert.ok(world.pve.admin.snapshot().volumes.some((v) => v.vmid === 100), "the unrelated VM keeps its disk");
+    } finally {
+      await pve.close();
+    }
+  });
+
+  test("a VM migrated to another node out of band is deprovisioned where it is now", async () => {
+    const id = requestMachine(world, "lab-moved-cccccc", `${SMALL}\nnode: foxtrot`);
+    await waitFor("provisioned", () => isProvisioned(world, id), world);
+    const vm = vmOf(world, id);
+    assert.equal(vm?.node, "foxtrot");
+    world.pve.admin.moveVm(vm.vmid, "golf");
+    await tearDown(world, id);
+    assert.equal(vmOf(world, id), undefined);
+    assert.deepEqual(ourVolumes(world, [vm.vmid]), []);
+  });
+
+  test("deprovision works after HA relocation off a node that was then removed", async () => {
+    const id = requestMachine(world, "lab-relocated-dddddd", `${SMALL}\nnode: hotel`);
+    await waitFor("provisioned", () => isProvisioned(world, id), world);
+    const vm = vmOf(world, id);
+    assert.ok(vm);
+    world.pve.admin.moveVm(vm.vmid, "golf");
+    world.pve.admin.setNodeOnline("hotel", false);
+    try {
+      await tearDown(world, id);
+      assert.equal(vmOf(world, id), undefined);
+      assert.deepEqual(ourVolumes(world, [vm.vmid]).filter((v) => v.vmid === vm.vmid), []);
+    } finally {
+      world.pve.admin.setNodeOnline("hotel", true);
+    }
+  });
+
+  test("a VM deleted out of band: deprovision succeeds (already gone) and removes its cidata image", async () => {
+    const id = requestMachine(world, "lab-deleted-ffffff", SMALL);
+    await waitFor("provisioned", () => isProvisioned(world, id), world);
+    const vm = vmOf(world, id);
+    assert.ok(vm);
+    world.pve.admin.deleteVm(vm.vmid);
+    await tearDown(world, id);
+    assert.deepEqual(ourVolumes(world, [vm.vmid]), []);
+  });
+});
