@@ -21,6 +21,7 @@ import {
 } from "./transport.ts";
 import type {
   BridgeInfo,
+  ClusterResource,
   ClusterResourceByFilter,
   ClusterResourceType,
   ClusterStatusEntry,
@@ -168,7 +169,10 @@ export class ProxmoxClient {
    * @example
    * const vms = await pve.clusterResources("vm"); // VmResource[]
    */
-  clusterResources<T extends ClusterResourceType>(type: T): Promise<ClusterResourceByFilter[T][]> {
+  clusterResources<T extends ClusterResourceType>(type: T): Promise<ClusterResourceByFilter[T][]>;
+  /** Every resource (nodes, VMs, storages, and others such as SDN zones). */
+  clusterResources(): Promise<ClusterResource[]>;
+  clusterResources(type?: ClusterResourceType): Promise<ClusterResource[]> {
     return this.call("GET", "/cluster/resources", { type });
   }
 
