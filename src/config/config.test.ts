@@ -56,7 +56,11 @@ test("environment variables as the Go provider and the seed's compose file set t
   assert.equal(config.omni.endpoint, "https://omni.spaceships.work");
   assert.equal(config.omni.serviceAccountKey, "key-from-compose");
   assert.equal(config.providerId, "proxmox");
-  assert.deepEqual(config.proxmox.auth, { kind: "token", tokenId: "terraform@pam!automation", secret: "abcdef-123456" });
+  assert.deepEqual(config.proxmox.auth, {
+    kind: "token",
+    tokenId: "terraform@pam!automation",
+    secret: "abcdef-123456",
+  });
 });
 
 test("flags win over environment variables", () => {
@@ -70,7 +74,10 @@ test("flags win over environment variables", () => {
 test("password credentials: username may carry the realm", () => {
   const config = resolveConfig(
     {
-      configFile: file("pw.yaml", 'proxmox:\n  url: https://pve:8006/api2/json\n  username: root@pam\n  password: "s3cret-pw"\n'),
+      configFile: file(
+        "pw.yaml",
+        'proxmox:\n  url: https://pve:8006/api2/json\n  username: root@pam\n  password: "s3cret-pw"\n',
+      ),
       omniApiEndpoint: "https://omni",
       omniServiceAccountKey: "k-123456",
     },
@@ -83,7 +90,10 @@ test("password credentials: username may carry the realm", () => {
 test("mistakes get errors that name the setting and the fix", () => {
   const base = { omniApiEndpoint: "https://omni", omniServiceAccountKey: "k-123456" };
   const cases: Array<[string, RegExp]> = [
-    ["proxmox:\n  url: https://pve:8006\n  tokenId: a@pam!b\n  tokenSecret: x\n", /unknown key\(s\) "tokenId".*did you mean "tokenID"/],
+    [
+      "proxmox:\n  url: https://pve:8006\n  tokenId: a@pam!b\n  tokenSecret: x\n",
+      /unknown key\(s\) "tokenId".*did you mean "tokenID"/,
+    ],
     ["proxmox:\n  url: https://pve:8006\n", /no credentials/],
     ["proxmox:\n  url: http://pve:8006\n  token: a@pam!b=c\n", /https only/],
     ["proxmox:\n  url: https://pve:8006\n  tokenID: automation\n  tokenSecret: x\n", /USER@REALM!TOKENNAME/],
