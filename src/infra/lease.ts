@@ -81,6 +81,7 @@ export class LeaderElector {
   #observed: { version: string; at: number } | undefined;
   #heldVersion: string | undefined;
   #transition: Promise<void> = Promise.resolve();
+  #lastTickFailed = false;
 
   constructor(options: LeaderElectorOptions) {
     this.#store = options.store;
@@ -128,9 +129,11 @@ export class LeaderElector {
     this.#timer = setTimeout(() => {
       const startedAt = Date.now();
       // Fixed cadence (start to start), so a slow call does not push the next renew towards the deadline.
-      this.#loop = this.#tick().finally(() =>
-        this.#schedule(Math.max(0, this.#timing.renewMs - (Date.now() - startedAt))),
-      );
+      // After a failure retry sooner, so one slow call does not cost the lease.
+      this.#loop = this.#tick().finally(() => {
+        const period = this.#lastTickFailed ? this.#timing.renewMs / 4 : this.#timing.renewMs;
+        this.#schedule(Math.max(0, period - (Date.now() - startedAt)));
+      });
     }, delayMs);
     this.#timer.unref();
   }
@@ -140,15 +143,18 @@ export class LeaderElector {
     try {
       const acquired = await this.#tryAcquireOrRenew(sentAt);
       if (!this.#running) return;
+      this.#lastTickFailed = false;
+      // Transitions run in the background: renewals must go on while reconciling starts or stops.
       if (acquired) {
         this.#armDeadline(sentAt);
-        if (!this.#leading) await this.#gainLeadership();
+        if (!this.#leading) void this.#gainLeadership();
       } else if (this.#leading) {
-        await this.#loseLeadership("another replica holds the lease");
+        void this.#loseLeadership("another replica holds the lease");
       }
     } catch (err) {
       // Keep leading until the renew deadline fires; a transient error must not cause a handover.
-      this.#log.warn({ err }, "leader lease renew failed");
+      this.#lastTickFailed = true;
+      this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, "leader lease renew failed");
     }
   }
 
@@ -202,12 +208,17 @@ export class LeaderElector {
     this.#deadlineTimer.unref();
   }
 
+  /** Serialised with losing leadership, so start and stop callbacks never overlap. */
   async #gainLeadership(): Promise<void> {
     this.#transition = this.#transition.then(async () => {
       if (this.#leading || !this.#running) return;
       this.#leading = true;
       this.#log.info({ holder: this.#holderId }, "became leader");
-      await this.#onStarted();
+      try {
+        await this.#onStarted();
+      } catch (err) {
+        this.#log.error({ err: err instanceof Error ? err.message : String(err) }, "starting to lead failed");
+      }
     });
     await this.#transition;
   }
@@ -218,7 +229,11 @@ export class LeaderElector {
       if (!this.#leading) return;
       this.#leading = false;
       this.#log.warn({ holder: this.#holderId, reason }, "stopped leading");
-      await this.#onStopped();
+      try {
+        await this.#onStopped();
+      } catch (err) {
+        this.#log.error({ err: err instanceof Error ? err.message : String(err) }, "stopping to lead failed");
+      }
     });
     await this.#transition;
   }

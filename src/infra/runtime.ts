@@ -245,6 +245,7 @@ function startActive<S>(
 async function every(intervalMs: number, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
   while (!signal.aborted) {
     await task();
+    if (signal.aborted) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, intervalMs);
       function done() {

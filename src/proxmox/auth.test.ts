@@ -96,4 +96,20 @@ describe("ticket session", () => {
     await s.current();
     assert.deepEqual(calls.at(-1), "the-password");
   });
+
+  it("ignores an invalidate for a ticket that was already replaced", async () => {
+    let n = 0;
+    const login = async (): Promise<TicketGrant> => {
+      n++;
+      return { username: "root@pam", ticket: `PVE:root@pam:t${n}`, CSRFPreventionToken: `c${n}` };
+    };
+    const s = new TicketSession("root@pam", "the-password", login);
+    const first = await s.current();
+    s.invalidate(first);
+    const second = await s.current();
+    assert.equal(n, 2);
+    s.invalidate(first); // a late 401 for the old ticket
+    assert.equal(await s.current(), second);
+    assert.equal(n, 2);
+  });
 });

@@ -145,8 +145,12 @@ export class TicketSession {
     return this.#pending;
   }
 
-  /** Forgets the ticket (after a 401) so the next {@link current} logs in with the password. */
-  invalidate(): void {
+  /**
+   * Forgets the ticket (after a 401) so the next {@link current} logs in with the password. With
+   * `rejected`, only if that is still the current ticket (a concurrent caller may have replaced it).
+   */
+  invalidate(rejected?: TicketGrant): void {
+    if (rejected && rejected !== this.#grant) return;
     this.#grant = undefined;
     this.#issuedAt = 0;
   }

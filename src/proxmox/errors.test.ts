@@ -14,6 +14,7 @@ describe("error classification", () => {
     [500, "VM 101 is running - destroy failed", null, "conflict"],
     [500, "hostname lookup 'nosuchnode' failed - failed to get address info for: nosuchnode", null, "not_found"],
     [500, "only root can set 'hugepages' config", null, "permission_denied"],
+    [500, "unable to get any free VMID in range [100, 1000000]", null, "conflict"],
     [500, "something odd", null, "unknown"],
     [
       400,

@@ -151,7 +151,9 @@ export function classifyMessage(text: string): ProxmoxErrorCode {
   if (/\balready exists\b/i.test(text)) return "already_exists";
   if (/\bis locked\b|can't lock file|got timeout.*lock/i.test(text)) return "locked";
   if (/\bdoes not exist\b|\bno such\b|\bnot found\b|hostname lookup '[^']*' failed/i.test(text)) return "not_found";
-  if (/\bis running\b|\balready running\b|\bnot running\b|\bis a template\b/i.test(text)) return "conflict";
+  if (/\bis running\b|\balready running\b|\bnot running\b|\bis a template\b|unable to get any free VMID/i.test(text)) {
+    return "conflict";
+  }
   if (/\bpermission check failed\b|\bonly root can\b/i.test(text)) return "permission_denied";
   if (/\bgot timeout\b|\btimed out\b/i.test(text)) return "timeout";
   return "unknown";

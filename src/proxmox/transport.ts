@@ -132,7 +132,7 @@ export class Transport {
     return this.#authenticated<T>("POST", path, fields, body, options);
   }
 
-  /** Full jitter over an exponentially growing cap. */
+  /** "Equal jitter": half the exponentially growing cap, plus a random share of the other half. */
   #backoff(attempt: number): number {
     const cap = Math.min(this.#retry.maxMs, this.#retry.initialMs * 2 ** (attempt - 1));
     return Math.round(cap / 2 + (cap / 2) * this.#random());
@@ -150,9 +150,10 @@ export class Transport {
     try {
       return await this.#send<T>(method, path, params, multipart, options, ticketHeaders(grant, method));
     } catch (err) {
-      // A rejected ticket (server restart, clock skew): log in again once, unless the body is gone.
+      // A rejected ticket (server restart, clock skew): log in again once. Safe for writes too — a 401
+      // is raised before any handler runs — but not for uploads, whose body stream is consumed.
       if (!(err instanceof ProxmoxError) || err.code !== "auth_failed" || multipart) throw err;
-      this.#session.invalidate();
+      this.#session.invalidate(grant);
       const fresh = await this.#session.current();
       return this.#send<T>(method, path, params, multipart, options, ticketHeaders(fresh, method));
     }

@@ -108,6 +108,8 @@ describe("LabScenario", () => {
       ],
     );
 
+    assert.match(scenario.liveFrame({ width: 200 }), /^omni-proxmox lab — .* 2 requests, 2 provisioned, 2 registered/);
+
     scenario.tearDown();
     await omni.admin.settle();
     for (const r of scenario.controller.requests()) {

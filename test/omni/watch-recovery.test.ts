@@ -4,7 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { isOmniError, MachineRequestStatuses, StateClient, type WatchEvent } from "../../src/omni/index.ts";
+import { startOmniSimulator } from "../../src/lab/omni/index.ts";
+import {
+  createOmniTransport,
+  isOmniError,
+  MachineRequestStatuses,
+  parseServiceAccountKey,
+  StateClient,
+  type WatchEvent,
+} from "../../src/omni/index.ts";
 import { type Harness, nextWithin, startHarness } from "./harness.ts";
 
 describe("watch ERRORED handling", () => {
@@ -61,15 +69,23 @@ describe("watch failures that cannot be resumed", () => {
   });
 
   it("gives up once Omni stays unreachable longer than the retry budget", async () => {
-    const state = new StateClient(h.transport, "proxmox", {
+    const omni = await startOmniSimulator();
+    omni.registerProvider("proxmox");
+    const key = await parseServiceAccountKey(await omni.mintProviderKey("proxmox"));
+    const transport = createOmniTransport({ endpoint: omni.url, key });
+    const state = new StateClient(transport, "proxmox", {
       watchRetry: { initialMs: 5, maxIntervalMs: 20, maxElapsedMs: 200 },
     });
     const ctrl = new AbortController();
-    const it = state.watch(MachineRequestStatuses, { bootstrapBookmark: true }, ctrl.signal)[Symbol.asyncIterator]();
-    assert.equal((await nextWithin(it)).type, "noop");
-    const next = it.next();
-    await h.omni.close();
-    await assert.rejects(next, (e) => isOmniError(e, "unavailable"));
-    ctrl.abort();
+    try {
+      const it = state.watch(MachineRequestStatuses, { bootstrapBookmark: true }, ctrl.signal)[Symbol.asyncIterator]();
+      assert.equal((await nextWithin(it)).type, "noop");
+      const next = it.next();
+      await omni.close();
+      await assert.rejects(next, (e) => isOmniError(e, "unavailable"));
+    } finally {
+      ctrl.abort();
+      transport.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { defaultMatrixWorld, type PveSimulator, type PveWorld, startPveSimulator
 import { ScenarioController } from "../../src/lab/scenario/omni-controllers.ts";
 import { decodeRequestStatus, type RequestStatusFields } from "../../src/lab/scenario/specs.ts";
 import { type ClusterTemplate, type MachineClass, parseClusterTemplate, parseMachineClasses } from "../../src/lab/scenario/templates.ts";
-import { silentLogger } from "../../src/observability/logger.ts";
+import { createLogger, silentLogger } from "../../src/observability/logger.ts";
 import { ProxmoxClient } from "../../src/proxmox/index.ts";
 import { decodePropertyString, formatForConfigKey } from "../../src/proxmox/propstring.ts";
 import { type RunningProvider, type StartProviderOptions, startProvider } from "../../src/provider/service.ts";
@@ -51,7 +51,8 @@ export interface World {
 
 /** Fast timings: the simulator scales task durations, the runtime and steps retry quickly. */
 export const FAST: StartProviderOptions = {
-  logger: silentLogger(),
+  // PROVIDER_TEST_LOG=debug shows the provider's log on stderr while debugging a test.
+  logger: process.env.PROVIDER_TEST_LOG ? createLogger({ level: process.env.PROVIDER_TEST_LOG }) : silentLogger(),
   timing: {
     task: { timeoutMs: 30_000, pollMs: 5, maxPollMs: 40 },
     busyRetryMs: 20,

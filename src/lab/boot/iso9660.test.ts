@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { fakeIsoBytes } from "../factory/index.ts";
 import { IsoImage, IsoReadError, readIsoVolumeId } from "./iso9660.ts";
 import { buildTinyIso } from "./testing/tiny-iso.ts";
 
@@ -52,6 +53,16 @@ describe("IsoImage against a handmade image", () => {
     assert.throws(
       () => iso.readFile("/user-data"),
       (err: unknown) => err instanceof IsoReadError && err.code === "not_found" && /USER_D0/.test(err.message),
+    );
+  });
+
+  it("reads the volume ID of the lab factory's stub Talos image (no root directory, no terminator)", () => {
+    const iso = IsoImage.fromBuffer(Buffer.from(fakeIsoBytes("376567", "v1.11.6", "nocloud-amd64.iso")));
+    assert.equal(iso.volumeId, "TALOS v1.11.6");
+    assert.equal(iso.rockRidge, false);
+    assert.throws(
+      () => iso.list(),
+      (err: unknown) => err instanceof IsoReadError && err.code === "not_iso",
     );
   });
 

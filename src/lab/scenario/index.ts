@@ -45,6 +45,7 @@ export {
   parseClusterTemplate,
   parseMachineClass,
   parseMachineClasses,
+  providerDataFileLine,
   resolveMachineClasses,
   type TemplatePatch,
   versionWithoutV,

@@ -225,6 +225,20 @@ describe("ScenarioController", () => {
     assert.equal(view?.status?.stage, "PROVISIONED");
   });
 
+  it("keeps a throwing listener away from the simulator's commit", async () => {
+    const { store, close } = await newOmni();
+    after(close);
+    const controller = new ScenarioController({ store });
+    controller.onEvent(() => {
+      throw new Error("renderer broke");
+    });
+    controller.start();
+    const { template, classes } = seedInputs();
+    controller.applyTemplate(template, classes);
+    assert.equal(requests(store).length, 5);
+    assert.match(String(controller.lastListenerError), /renderer broke/);
+  });
+
   it("names the known sets when scaling an unknown one", async () => {
     const { store, close } = await newOmni();
     after(close);

@@ -1,10 +1,10 @@
 /**
- * The part of Omni the lab needs on top of the simulator's COSI store: machine classes + a cluster
- * template → one machine request set per machine set → MachineRequests for the provider, scaling
- * (down = newest requests first), destroying requests once the provider released them, and watching
- * MachineRequestStatuses and machine registrations so the lab can show progress.
+ * The part of Omni the lab needs on top of the Omni simulator: machine classes + a cluster template →
+ * one machine request set per machine set → MachineRequests for the provider, scaling (down = newest
+ * requests first, through Omni's teardown), and watching MachineRequestStatuses and machine
+ * registrations so the lab can show progress.
  *
- * It works on the simulator's store in-process, as Omni's own controllers work on Omni's state.
+ * It drives the simulator's in-process admin API, as Omni's own controllers work on Omni's state.
  */
 import type { OmniAdmin } from "../omni/admin.ts";
 import type { MachineRequestSpecFields } from "../omni/specs.ts";
@@ -171,6 +171,8 @@ export class ScenarioController {
   /** Request → machine UUID already reported as registered (each is reported once). */
   readonly #registered = new Map<string, string>();
   #nextSequence = 0;
+  /** The last error a scenario-event listener threw (listeners run inside store commits). */
+  lastListenerError: unknown;
   #unsubscribe: (() => void) | undefined;
 
   constructor(options: ScenarioControllerOptions) {
@@ -338,8 +340,18 @@ export class ScenarioController {
     return seq !== undefined ? 1e15 + seq : request.metadata.created;
   }
 
+  /**
+   * Events are emitted from inside the simulator's commit: a throwing listener must not break the
+   * store, so its error is kept in {@link lastListenerError} instead of propagating.
+   */
   #emit(event: ScenarioEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.lastListenerError = error;
+      }
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 import { type BootOutcome, BootWatcher, type MachineJoinSink, type PveSnapshotSource } from "../boot/boot-watcher.ts";
 import type { RandomSource } from "./ids.ts";
 import { type MachineRequestSetPlan, type OmniStatePort, ScenarioController } from "./omni-controllers.ts";
-import { ProgressModel } from "./progress.ts";
+import { ProgressModel, renderLiveView } from "./progress.ts";
 import type { ClusterTemplate, MachineClass } from "./templates.ts";
 
 export interface LabScenarioOptions {
@@ -93,6 +93,15 @@ export class LabScenario {
     this.progress.applyVms(this.#pve.snapshot().vms);
     this.boot.scan();
     this.#changed();
+  }
+
+  /** One TTY frame of the live view (the caller clears the screen and writes it). */
+  liveFrame(options: { title?: string; width?: number } = {}): string {
+    return renderLiveView(this.progress.machines(), this.progress.events(), {
+      title: options.title ?? "omni-proxmox lab",
+      elapsedMs: this.progress.elapsedMs(),
+      ...(options.width !== undefined ? { width: options.width } : {}),
+    });
   }
 
   scale(setId: string, count: number): void {

@@ -8,6 +8,7 @@ import {
   parseClusterTemplate,
   parseMachineClass,
   parseMachineClasses,
+  providerDataFileLine,
   resolveMachineClasses,
   versionWithoutV,
 } from "./templates.ts";
@@ -197,6 +198,14 @@ describe("parseMachineClass", () => {
     assert.equal(value?.id, "matrix-worker");
     assert.match(value?.autoProvision?.providerData ?? "", /^cores: 4\nsockets: 1\nmemory: 16384\n/);
     assert.equal(value?.autoProvision?.providerDataLine, 11);
+    const auto = value?.autoProvision;
+    assert.ok(auto);
+    const selectorLine = auto.providerData.split("\n").findIndex((l) => l.startsWith("storage_selector")) + 1;
+    const fileLines = read("machine-classes/matrix-worker.yaml").split("\n");
+    assert.match(
+      fileLines[providerDataFileLine(auto, selectorLine) - 1] ?? "",
+      /^\s+storage_selector: name == "vm_ssd"/,
+    );
     assert.equal(value?.autoProvision?.grpcTunnel, "UNSET");
   });
 

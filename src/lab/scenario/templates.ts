@@ -660,6 +660,20 @@ function readAutoProvision(reader: NodeReader): AutoProvision | undefined {
   };
 }
 
+/**
+ * The file line of a line inside the providerdata text (1-based), so findings about providerdata
+ * (schema, CEL) point into the MachineClass file. Exact for block scalars (`providerdata: |`).
+ *
+ * @example
+ * providerDataFileLine(machineClass.autoProvision, 6); // line of `storage_selector:` in the file
+ */
+export function providerDataFileLine(
+  autoProvision: Pick<AutoProvision, "providerDataLine">,
+  innerLine: number,
+): number {
+  return autoProvision.providerDataLine + Math.max(0, innerLine - 1);
+}
+
 const GRPC_TUNNEL_BY_NUMBER: readonly GrpcTunnelSetting[] = ["UNSET", "ENABLED", "DISABLED"];
 
 function readGrpcTunnel(reader: NodeReader): GrpcTunnelSetting | undefined {
