@@ -23,7 +23,10 @@ export interface LoopLimits {
   readonly maxOps: number;
   /** Stop once this much wall-clock time has passed (checked between samples). */
   readonly budgetMs: number;
-  /** Untimed operations first, so the JIT and caches are warm (default min(50, maxOps / 10)). */
+  /**
+   * Untimed operations first, so the JIT and caches are warm. Default: up to maxOps / 10 operations or
+   * 15 % of the budget, whichever comes first.
+   */
   readonly warmup?: number;
 }
 
@@ -64,9 +67,13 @@ export function summarize(samplesMs: readonly number[], totalMs: number, ops = s
  */
 export function timeSync(op: (i: number) => unknown, limits: LoopLimits & { readonly batch?: number }): OpStats {
   const batch = Math.max(1, limits.batch ?? 1);
-  const warmup = limits.warmup ?? Math.min(50, Math.floor(limits.maxOps / 10));
   let sink: unknown;
-  for (let i = 0; i < warmup; i++) sink = op(i);
+  const warmupEnd = process.hrtime.bigint() + BigInt(Math.round(limits.budgetMs * 0.15)) * NS_PER_MS;
+  const warmupOps = limits.warmup ?? Math.floor(limits.maxOps / 10);
+  for (let i = 0; i < warmupOps; i++) {
+    sink = op(i);
+    if (limits.warmup === undefined && (i & 15) === 15 && process.hrtime.bigint() >= warmupEnd) break;
+  }
   const samples: number[] = [];
   let ops = 0;
   const loopStart = process.hrtime.bigint();

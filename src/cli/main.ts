@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+import { reportFatal } from "./commands/run.ts";
 import { buildProgram } from "./program.ts";
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportFatal(error);
+}

@@ -1,15 +1,17 @@
 import { Command } from "commander";
+import { registerLabCommand } from "./commands/lab.ts";
+import { registerRunCommand } from "./commands/run.ts";
+import { registerSchemaCommand } from "./commands/schema.ts";
+import { registerValidateCommand } from "./commands/validate.ts";
 
 /** The `omni-proxmox` command tree. Each command lives in its own module; this file only wires them. */
 export function buildProgram(): Command {
   const program = new Command("omni-proxmox")
-    .description("Sidero Omni infrastructure provider for Proxmox VE")
+    .description("Sidero Omni infrastructure provider for Proxmox VE, with an embedded lab")
     .showHelpAfterError();
-  program
-    .command("lab")
-    .description("run the embedded lab: simulated Proxmox + Omni, the provider against them")
-    .action(() => {
-      console.log("omni-proxmox lab: not built yet. Working so far: see README.md");
-    });
+  registerLabCommand(program);
+  registerRunCommand(program);
+  registerValidateCommand(program);
+  registerSchemaCommand(program);
   return program;
 }

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { Interceptor } from "@connectrpc/connect";
 import { startOmniSimulator } from "../../src/lab/omni/index.ts";
 import {
   createOmniTransport,
@@ -60,9 +61,18 @@ describe("watch failures that cannot be resumed", () => {
   });
 
   it("throws when the stream drops before any bookmark was seen", async () => {
+    // Resolves once the server has answered the Watch call (headers and the empty first message).
+    const opened = Promise.withResolvers<void>();
+    const onWatchOpen: Interceptor = (next) => async (req) => {
+      const res = await next(req);
+      if (req.method.name === "Watch") opened.resolve();
+      return res;
+    };
+    const { state } = h.connect({ interceptors: [onWatchOpen] });
     const ctrl = new AbortController();
-    const it = h.state.watch(MachineRequestStatuses, {}, ctrl.signal)[Symbol.asyncIterator]();
+    const it = state.watch(MachineRequestStatuses, {}, ctrl.signal)[Symbol.asyncIterator]();
     const next = it.next();
+    await opened.promise;
     await h.omni.restart();
     await assert.rejects(next, (e) => isOmniError(e, "unavailable"));
     ctrl.abort();
@@ -72,7 +82,13 @@ describe("watch failures that cannot be resumed", () => {
     const omni = await startOmniSimulator();
     omni.registerProvider("proxmox");
     const key = await parseServiceAccountKey(await omni.mintProviderKey("proxmox"));
-    const transport = createOmniTransport({ endpoint: omni.url, key });
+    const opened = Promise.withResolvers<void>();
+    const onWatchOpen: Interceptor = (next) => async (req) => {
+      const res = await next(req);
+      if (req.method.name === "Watch") opened.resolve();
+      return res;
+    };
+    const transport = createOmniTransport({ endpoint: omni.url, key, interceptors: [onWatchOpen] });
     const state = new StateClient(transport, "proxmox", {
       watchRetry: { initialMs: 5, maxIntervalMs: 20, maxElapsedMs: 200 },
     });

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { defaultMatrixWorld } from "../../src/lab/pve/index.ts";
 import {
   adminPve,
   allProvisioned,
@@ -24,14 +25,26 @@ import {
 
 const SMALL = ['cores: 1', 'memory: 2048', 'disk_size: 5', 'storage_selector: name == "vm_ssd"'].join("\n");
 
-function ourVolumes(world: World, vmids: readonly number[]) {
-  return world.pve.admin.snapshot().volumes.filter((v) => (v.vmid !== undefined && vmids.includes(v.vmid)) || v.volid.includes(`omni-${PROVIDER_ID}-cidata-`));
+/** Disks of the given VMs plus the cidata images of the given requests (all of ours when none given). */
+function ourVolumes(world: World, vmids: readonly number[], requests?: readonly string[]) {
+  const cidata = (volid: string) =>
+    requests === undefined
+      ? volid.includes(`omni-${PROVIDER_ID}-cidata-`)
+      : requests.some((id) => volid.endsWith(`omni-${PROVIDER_ID}-cidata-${id}.iso`));
+  return world.pve.admin.snapshot().volumes.filter((v) => (v.vmid !== undefined && vmids.includes(v.vmid)) || cidata(v.volid));
+}
+
+/** The matrix world where the provider's token may also manage HA resources (Sys.Console on /). */
+function worldWithHa() {
+  const world = defaultMatrixWorld();
+  for (const principal of ["omni@pve", "omni@pve!provider"]) world.acl.push({ path: "/", principal, privs: ["Sys.Console"], propagate: true });
+  return world;
 }
 
 describe("deprovision and scale to zero", () => {
   let world: World;
   before(async () => {
-    world = await startWorld();
+    world = await startWorld({ world: worldWithHa() });
   });
   after(async () => {
     await world?.close();
@@ -75,7 +88,7 @@ describe("deprovision and scale to zero", () => {
     world.pve.admin.moveVm(vm.vmid, "golf");
     await tearDown(world, id);
     assert.equal(vmOf(world, id), undefined);
-    assert.deepEqual(ourVolumes(world, [vm.vmid]), []);
+    assert.deepEqual(ourVolumes(world, [vm.vmid], [id]), []);
   });
 
   test("deprovision works after HA relocation off a node that was then removed", async () => {
@@ -88,7 +101,7 @@ describe("deprovision and scale to zero", () => {
     try {
       await tearDown(world, id);
       assert.equal(vmOf(world, id), undefined);
-      assert.deepEqual(ourVolumes(world, [vm.vmid]).filter((v) => v.vmid === vm.vmid), []);
+      assert.deepEqual(ourVolumes(world, [vm.vmid], [id]).filter((v) => v.node !== "hotel"), [], "nothing left on the nodes still online");
     } finally {
       world.pve.admin.setNodeOnline("hotel", true);
     }
@@ -101,6 +114,6 @@ describe("deprovision and scale to zero", () => {
     assert.ok(vm);
     world.pve.admin.deleteVm(vm.vmid);
     await tearDown(world, id);
-    assert.deepEqual(ourVolumes(world, [vm.vmid]), []);
+    assert.deepEqual(ourVolumes(world, [vm.vmid], [id]), []);
   });
 });

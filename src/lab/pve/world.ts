@@ -148,7 +148,10 @@ export const ALL_PRIVILEGES: readonly string[] = [
   "VM.Snapshot.Rollback",
 ];
 
-/** The least-privilege provider role from endpoints.md ("Minimal custom role"), split by ACL path. */
+/**
+ * The least-privilege provider role from endpoints.md ("Minimal custom role"), split by ACL path, plus
+ * what HA management needs.
+ */
 export function providerRoleAcl(principal: string, opts: { withVmAllocate: boolean }): PveAclEntry[] {
   const vmPrivs = [
     "VM.Audit",
@@ -177,7 +180,9 @@ export function providerRoleAcl(principal: string, opts: { withVmAllocate: boole
     { path: "/sdn/zones/localnetwork", principal, privs: ["SDN.Use", "SDN.Audit"], propagate: true },
     { path: "/mapping", principal, privs: ["Mapping.Use", "Mapping.Audit"], propagate: true },
     { path: "/pool", principal, privs: ["Pool.Audit"], propagate: true },
-    { path: "/", principal, privs: ["Sys.Audit"], propagate: false },
+    // Sys.Audit for /cluster/status; Sys.Console because the schema requires it on / to create or remove
+    // HA resources and rules (PVE 9), which endpoints.md's minimal role leaves out. Not propagated.
+    { path: "/", principal, privs: ["Sys.Audit", "Sys.Console"], propagate: false },
   ];
 }
 

@@ -137,6 +137,23 @@ describe("ProgressModel", () => {
   });
 });
 
+describe("ProgressModel VMID reuse", () => {
+  it("attributes a boot to the live request, not to a deprovisioned one that had the same VMID", () => {
+    const { model } = clockModel();
+    model.applyScenarioEvent({ type: "request-created", request: A, set: SET });
+    model.applyVms([{ vmid: 101, node: "golf", status: "running", config: { name: A } }]);
+    model.applyScenarioEvent({ type: "request-tearing-down", request: A, set: SET });
+    model.applyScenarioEvent({ type: "request-destroyed", request: A, set: SET });
+    model.applyScenarioEvent({ type: "request-created", request: B, set: SET });
+    model.applyVms([{ vmid: 101, node: "hotel", status: "running", config: { name: B } }]);
+    model.applyBoot({ vmid: 101, node: "hotel", registered: false, problem: "no_cidata", detail: "x" });
+    const rows = model.machines();
+    assert.equal(rows.find((r) => r.request === A)?.bootProblem, undefined);
+    assert.equal(rows.find((r) => r.request === B)?.bootProblem, "no_cidata: x");
+    assert.equal(rows.find((r) => r.request === B)?.node, "hotel");
+  });
+});
+
 describe("rendering", () => {
   it("aligns the summary table", () => {
     const { model } = clockModel();

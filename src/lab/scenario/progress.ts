@@ -169,12 +169,12 @@ export class ProgressModel {
 
   /** Registration (or the reason there was none) from the boot watcher. */
   applyBoot(outcome: BootOutcome): void {
-    const row = [...this.#rows.values()].find(
-      (r) =>
-        (outcome.uuid !== undefined && r.uuid === outcome.uuid) ||
-        r.vmid === outcome.vmid ||
-        r.request === outcome.name,
-    );
+    // UUID first: VMIDs are reused after deletion, so a VMID match only counts among live requests.
+    const rows = [...this.#rows.values()];
+    const row =
+      (outcome.uuid !== undefined ? rows.find((r) => r.uuid === outcome.uuid) : undefined) ??
+      rows.find((r) => r.request === outcome.name) ??
+      rows.find((r) => r.vmid === outcome.vmid && r.stage !== "DEPROVISIONED");
     if (!row) return;
     if (outcome.registered) {
       if (!row.registered) {

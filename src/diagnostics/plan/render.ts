@@ -1,0 +1,53 @@
+/** The plan as text: machines and reasons, selector matches per node, fit and headroom. */
+import { formatBytes } from "../../provider/selectors/index.ts";
+import type { PlanReport } from "./types.ts";
+
+/**
+ * @example
+ * for (const line of renderPlan(report)) console.log(line);
+ */
+export function renderPlan(report: PlanReport): string[] {
+  const out: string[] = [];
+  const oc = report.overcommit;
+  out.push(`Plan against ${report.source} (overcommit: memory ×${oc.memory}, cpu ×${oc.cpu}, storage ×${oc.storage})`);
+  out.push("");
+  out.push("Nodes:");
+  for (const n of report.nodes) {
+    out.push(`  ${n.name.padEnd(12)} ${n.status.padEnd(8)} ${n.cpus} cpus, ${formatBytes(n.memoryBytes)}, +${n.planned} planned`);
+  }
+  out.push("");
+  out.push("Machines:");
+  for (const m of report.machines) {
+    if (!m.ok) {
+      out.push(`  ✗ ${m.name} (${m.className}): does not fit: ${m.message}`);
+      continue;
+    }
+    const extra = m.storages.additional.length ? `, extra disks on ${m.storages.additional.join(", ")}` : "";
+    out.push(
+      `  ✓ ${m.name} (${m.className}) → ${m.node}: disk on ${m.storages.boot}${extra}, ISO on ${m.storages.iso}, cidata on ${m.storages.cidata}`,
+    );
+    out.push(`      why: ${m.reason}`);
+    for (const e of m.nodes.filter((x) => !x.chosen)) out.push(`      not ${e.node}: ${e.reason}`);
+  }
+  out.push("");
+  out.push("Storage selectors:");
+  for (const s of report.selectors) {
+    out.push(`  ${s.className} ${s.key}: ${s.expression}`);
+    for (const n of s.nodes) {
+      const head = n.best ? `uses ${n.best}` : "NO MATCH";
+      out.push(`    ${n.node}: ${head}${n.matched.length > 1 ? ` (matched ${n.matched.join(", ")})` : ""}`);
+      for (const v of n.verdicts.filter((x) => !x.chosen)) out.push(`      ${v.storage}: ${v.reason}`);
+    }
+  }
+  out.push("");
+  const failed = report.machines.filter((m) => !m.ok).length;
+  out.push(
+    report.fits
+      ? `Fits: all ${report.machines.length} machine(s) place under the overcommit limits.`
+      : `Does not fit: ${failed} of ${report.machines.length} machine(s) have no node.`,
+  );
+  for (const h of report.headroom) {
+    out.push(`  ${h.className}: ${h.capped ? `${h.more}+` : h.more} more would fit${h.capped ? "" : ` (then: ${h.limit})`}`);
+  }
+  return out;
+}
