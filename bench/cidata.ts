@@ -24,7 +24,7 @@ const CREATED = new Date("2026-01-01T00:00:00Z");
 export const cidataBenchmark: Benchmark = {
   name: "cidata",
   title: "NoCloud cidata ISO build (ISO 9660 + Rock Ridge): DHCP, static network, 64 KiB user-data",
-  budgetMs: { full: 5_000, quick: 1_000 },
+  budgetMs: { full: 4_000, quick: 1_000 },
   async run(ctx): Promise<BenchOutcome> {
     const slice = ctx.budgetMs / 3;
     const maxOps = ctx.quick ? 2_000 : 20_000;

@@ -36,9 +36,33 @@ function node(name: string, memoryGiB: number): NodeFacts {
 function storagesOf(nodeName: string): StorageFacts[] {
   const base = { node: nodeName, active: true, enabled: true, used: 0 };
   return [
-    { ...base, storage: "local", type: "dir", content: ["iso", "snippets", "import"], shared: false, avail: 80 * GIB, total: 100 * GIB },
-    { ...base, storage: "local-lvm", type: "lvmthin", content: ["images", "rootdir"], shared: false, avail: 800 * GIB, total: 900 * GIB },
-    { ...base, storage: "vm_ssd", type: "rbd", content: ["images"], shared: true, avail: 60_000 * GIB, total: 100_000 * GIB },
+    {
+      ...base,
+      storage: "local",
+      type: "dir",
+      content: ["iso", "snippets", "import"],
+      shared: false,
+      avail: 80 * GIB,
+      total: 100 * GIB,
+    },
+    {
+      ...base,
+      storage: "local-lvm",
+      type: "lvmthin",
+      content: ["images", "rootdir"],
+      shared: false,
+      avail: 800 * GIB,
+      total: 900 * GIB,
+    },
+    {
+      ...base,
+      storage: "vm_ssd",
+      type: "rbd",
+      content: ["images"],
+      shared: true,
+      avail: 60_000 * GIB,
+      total: 100_000 * GIB,
+    },
   ];
 }
 
@@ -91,7 +115,7 @@ function placeSequence(snapshot: ClusterSnapshot, n: number): number {
 export const placementBenchmark: Benchmark = {
   name: "placement",
   title: "placement: 3 nodes; 50 nodes × 1000 VMs × 100 reservations; 30 requests in sequence",
-  budgetMs: { full: 10_000, quick: 2_000 },
+  budgetMs: { full: 6_000, quick: 1_500 },
   async run(ctx): Promise<BenchOutcome> {
     const slice = ctx.budgetMs / 4;
     const small = cluster(3, 256, 1);
@@ -108,7 +132,11 @@ export const placementBenchmark: Benchmark = {
     );
     const fifty = timeSync(
       (i) =>
-        placeMachine({ snapshot: large, request: request(`r-${i}`, "worker", "set-3"), reservations: largeReservations }),
+        placeMachine({
+          snapshot: large,
+          request: request(`r-${i}`, "worker", "set-3"),
+          reservations: largeReservations,
+        }),
       { maxOps: ctx.quick ? 300 : 5_000, budgetMs: slice, batch: 2 },
     );
     const fiftyCp = timeSync(

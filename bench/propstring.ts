@@ -60,7 +60,7 @@ const SMBIOS = { uuid: "5b0f6a3e-0c0e-4a57-9d38-5a0f4c1e2b77", serial: "talos-pr
 export const propstringBenchmark: Benchmark = {
   name: "propstring",
   title: "property-string codec: decode/encode of drive, net, cpu, … strings and a whole VM config",
-  budgetMs: { full: 6_000, quick: 1_000 },
+  budgetMs: { full: 4_000, quick: 1_000 },
   async run(ctx): Promise<BenchOutcome> {
     const slice = ctx.budgetMs / 5;
     const maxOps = ctx.quick ? 50_000 : 500_000;

@@ -60,7 +60,10 @@ function parseOptions(argv: string[]): RunOptions | "list" | "help" {
   });
   if (values.help) return "help";
   if (values.list) return "list";
-  const only = values.only?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  const only = values.only
+    ?.flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
   return { quick: values.quick ?? false, json: values.json ?? false, only };
 }
 
@@ -75,15 +78,15 @@ export function selectBenchmarks(all: readonly Benchmark[], only: readonly strin
 }
 
 /** Runs one benchmark with its budget plus a grace period as a hard limit; never throws. */
-export async function runOne(bench: Benchmark, quick: boolean): Promise<BenchRecord> {
+export async function runOne(bench: Benchmark, quick: boolean, graceMs = GRACE_MS): Promise<BenchRecord> {
   const budgetMs = quick ? bench.budgetMs.quick : bench.budgetMs.full;
   const started = performance.now();
   const log = (message: string) => process.stderr.write(`[bench ${bench.name}] ${message}\n`);
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`did not finish within ${budgetMs + GRACE_MS} ms (budget ${budgetMs} ms + grace)`)),
-      budgetMs + GRACE_MS,
+      () => reject(new Error(`did not finish within ${budgetMs + graceMs} ms (budget ${budgetMs} ms + grace)`)),
+      budgetMs + graceMs,
     );
     timer.unref();
   });

@@ -76,7 +76,7 @@ function mustCompile(expression: string): StorageSelectorProgram {
 export const selectorsBenchmark: Benchmark = {
   name: "selectors",
   title: `CEL selectors: compile, evaluate, select over ${STORAGES_PER_NODE} storages × ${NODE_COUNT} nodes`,
-  budgetMs: { full: 8_000, quick: 1_500 },
+  budgetMs: { full: 5_000, quick: 1_500 },
   async run(ctx): Promise<BenchOutcome> {
     const slice = ctx.budgetMs / 6;
     const storages = syntheticStorages();
@@ -117,10 +117,11 @@ export const selectorsBenchmark: Benchmark = {
       },
       { maxOps: ctx.quick ? 200 : 2_000, budgetMs: slice, batch: 2 },
     );
-    const nodeEval = timeSync(
-      (i) => nodeProgram.program.evaluate(nodes[i % nodes.length] as NodeFacts),
-      { maxOps: ctx.quick ? 50_000 : 500_000, budgetMs: slice, batch: 200 },
-    );
+    const nodeEval = timeSync((i) => nodeProgram.program.evaluate(nodes[i % nodes.length] as NodeFacts), {
+      maxOps: ctx.quick ? 50_000 : 500_000,
+      budgetMs: slice,
+      batch: 200,
+    });
     const evaluationsPerSelect = storages.length;
     return {
       status: "ok",

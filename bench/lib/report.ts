@@ -90,8 +90,13 @@ export function toJson(records: readonly BenchRecord[], info: RunInfo): Record<s
   for (const r of records) {
     if (r.status === "ok") {
       for (const f of r.figures) {
-        const { name, note: _note, ...rest } = f;
-        figures[`${r.name}.${name}`] = rest;
+        figures[`${r.name}.${f.name}`] = {
+          value: significant(f.value),
+          unit: f.unit,
+          ...(f.p50Ms === undefined ? {} : { p50Ms: significant(f.p50Ms) }),
+          ...(f.p95Ms === undefined ? {} : { p95Ms: significant(f.p95Ms) }),
+          ...(f.samples === undefined ? {} : { samples: f.samples }),
+        };
       }
       benchmarks[r.name] = { status: "ok", durationMs: round(r.durationMs) };
     } else if (r.status === "skipped") {
@@ -114,6 +119,11 @@ export function toJson(records: readonly BenchRecord[], info: RunInfo): Record<s
     benchmarks,
     figures,
   };
+}
+
+/** Six significant digits: more than any run-to-run difference, and a diffable JSON. */
+export function significant(value: number): number {
+  return Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(6)) : value;
 }
 
 function round(ms: number): number {

@@ -64,6 +64,9 @@ export function labConfigYaml(credentials: Pick<LabCredentials, "proxmox">): str
     `  tokenID: "${p.tokenID}"`,
     `  tokenSecret: "${p.tokenSecret}"`,
     `  caFile: "${p.caFile}"`,
+    "provider:",
+    "  # Sweep often so scale-to-zero leaves nothing behind within seconds (real setups: minutes).",
+    "  gcIntervalSeconds: 5",
     "",
   ].join("\n");
 }

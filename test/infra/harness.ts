@@ -112,9 +112,16 @@ export async function startInfraHarness(
         ...rest,
       });
       runtimes.push(runtime);
+      const stop = runtime.stop.bind(runtime);
       return Object.assign(runtime, {
         cutOff() {
           cut = true;
+        },
+        // An idle HTTP/2 session left open across a simulator restart trips connect-node's GOAWAY handling
+        // (an uncaught "received GOAWAY without any open streams"), so a stopped runtime drops its connection.
+        async stop() {
+          await stop();
+          transport.close();
         },
       });
     },

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { MachineRequestStatusSpec_Stage as Stage } from "../../src/omni/gen/omni/specs/infra_pb.js";
+import { scaledLeaseTiming } from "../../src/infra/lease.ts";
 import { type InfraHarness, MR_TYPE, NS_INFRA, startInfraHarness } from "./harness.ts";
+
+/** Simulator, runtime and test share one event loop here: give the lease room under a burst of 50 requests. */
+const LEASE = { timing: scaledLeaseTiming(0.4) };
 
 describe("no request is lost across dropped streams and Omni restarts", () => {
   let h: InfraHarness;
@@ -14,8 +18,11 @@ describe("no request is lost across dropped streams and Omni restarts", () => {
 
   it("provisions and tears down 50 requests while Omni restarts", async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `bulk-${String(i).padStart(2, "0")}`);
-    const runtime = h.runtime();
+    const runtime = h.runtime({ leaseOptions: LEASE });
     await runtime.start();
+    // Restart only while the runtime holds open watch streams: an idle HTTP/2 session hit by the server's
+    // GOAWAY trips an uncaught error in connect-node's session manager (reported to the transport owner).
+    await h.until(() => runtime.isLeader(), "leading");
 
     for (const id of ids.slice(0, 20)) h.createRequest(id);
     await h.omni.restart(); // every stream drops while work is in flight
@@ -31,8 +38,9 @@ describe("no request is lost across dropped streams and Omni restarts", () => {
 
     // The runtime restarts too, and Omni restarts in the middle of scale-down.
     await runtime.stop();
-    const second = h.runtime();
+    const second = h.runtime({ leaseOptions: LEASE });
     await second.start();
+    await h.until(() => second.isLeader(), "leading");
     for (const id of ids.slice(0, 25)) h.omni.admin.tearDownMachineRequest(id);
     await h.omni.restart();
     for (const id of ids.slice(25)) h.omni.admin.tearDownMachineRequest(id);

@@ -85,6 +85,13 @@ describe("Proxmox VE simulator over HTTPS", () => {
       pve.admin.snapshot().vms.some((v) => v.vmid === 200),
       false,
     );
+    const scsi0 = await create(200, { scsi0: "vm_ssd:32,ssd=maybe" });
+    assert.equal(scsi0.status, 400);
+    assert.deepEqual(scsi0.body?.errors, {
+      scsi0: "invalid format - ssd: type check ('boolean') failed - got 'maybe'\n",
+    });
+    const vmidType = await call("POST", "/nodes/foxtrot/qemu", { vmid: "abc" });
+    assert.deepEqual(vmidType.body?.errors, { vmid: "type check ('integer') failed - got 'abc'" });
   });
 
   it("denies create without VM.Allocate with the real 403", async () => {

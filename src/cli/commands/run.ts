@@ -58,8 +58,11 @@ export function registerRunCommand(program: Command): void {
       const config = resolveConfig(flags, process.env);
       const logger = createLogger({ level: config.logLevel, format: config.logFormat });
       const provider = await startProvider(config, { logger });
+      // The runtime's own timers do not hold the process open; this does, until a signal arrives.
+      const keepAlive = setInterval(() => {}, 60_000);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
+          clearInterval(keepAlive);
           logger.info({ signal }, "shutting down");
           provider.stop().then(resolve, (error: unknown) => {
             logger.error({ err: error }, "shutdown failed");

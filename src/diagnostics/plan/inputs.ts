@@ -4,9 +4,14 @@
  * only repeat validate's findings less clearly.
  */
 import { readFileSync } from "node:fs";
-import { type MachineClass, parseClusterTemplate, parseMachineClasses } from "../../lab/scenario/templates.ts";
+import {
+  detectYamlKind,
+  type MachineClass,
+  parseClusterTemplate,
+  parseMachineClasses,
+} from "../../lab/scenario/templates.ts";
 import { parseProviderData } from "../../provider/providerdata/index.ts";
-import { type ValidationFinding, validateSources } from "../validate/index.ts";
+import { readSources, type ValidationFinding, validateSources } from "../validate/index.ts";
 import type { PlanMachineSet } from "./types.ts";
 
 export class PlanInputError extends Error {
@@ -97,4 +102,31 @@ export function setsFromFiles(files: PlanFiles): PlanMachineSet[] {
     }
   }
   return sets;
+}
+
+/**
+ * Sorts positional files into a template and class files, and pairs `--class` with `--count`.
+ *
+ * @example
+ * planFilesFrom(["clusters/t.yaml", "machine-classes/"], [], []);
+ */
+export function planFilesFrom(
+  positional: readonly string[],
+  classOptions: readonly string[],
+  countOptions: readonly string[],
+): PlanFiles {
+  if (classOptions.length !== countOptions.length) {
+    throw new PlanInputError(
+      `--class was given ${classOptions.length} time(s) and --count ${countOptions.length}: pair each --class FILE with a --count N`,
+    );
+  }
+  const sources = readSources(positional);
+  const templates = sources.filter((s) => detectYamlKind(s.text) === "cluster-template").map((s) => s.file);
+  if (templates.length > 1) throw new PlanInputError(`one cluster template at a time; got ${templates.join(", ")}`);
+  const classFiles = sources.filter((s) => detectYamlKind(s.text) === "machine-class").map((s) => s.file);
+  return {
+    ...(templates[0] ? { template: templates[0] } : {}),
+    classFiles,
+    counted: classOptions.map((file, i) => ({ file, count: Number(countOptions[i]) })),
+  };
 }

@@ -33,10 +33,22 @@ export function renderPlan(report: PlanReport): string[] {
   out.push("Storage selectors:");
   for (const s of report.selectors) {
     out.push(`  ${s.className} ${s.key}: ${s.expression}`);
+    // Nodes with the same outcome (the usual case with shared storages) are printed once.
+    const groups = new Map<string, { nodes: string[]; lines: string[] }>();
     for (const n of s.nodes) {
       const head = n.best ? `uses ${n.best}` : "NO MATCH";
-      out.push(`    ${n.node}: ${head}${n.matched.length > 1 ? ` (matched ${n.matched.join(", ")})` : ""}`);
-      for (const v of n.verdicts.filter((x) => !x.chosen)) out.push(`      ${v.storage}: ${v.reason}`);
+      const lines = [
+        `${head}${n.matched.length > 1 ? ` (matched ${n.matched.join(", ")})` : ""}`,
+        ...n.verdicts.filter((x) => !x.chosen).map((v) => `  ${v.storage}: ${v.reason}`),
+      ];
+      const key = lines.join("\n");
+      const group = groups.get(key) ?? { nodes: [], lines };
+      group.nodes.push(n.node);
+      groups.set(key, group);
+    }
+    for (const { nodes, lines } of groups.values()) {
+      out.push(`    ${nodes.join(", ")}: ${lines[0]}`);
+      for (const line of lines.slice(1)) out.push(`    ${line}`);
     }
   }
   out.push("");

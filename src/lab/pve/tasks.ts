@@ -20,6 +20,8 @@ export interface PveTask {
 export interface TaskContext {
   log(line: string): void;
   readonly aborted: boolean;
+  /** Aborted when the task is stopped or the simulator closes (pass it to fetches and the like). */
+  readonly signal: AbortSignal;
 }
 
 export interface StartTaskOptions {
@@ -40,7 +42,7 @@ export interface StartTaskOptions {
 interface Pending {
   task: PveTask;
   opts: StartTaskOptions;
-  abort: { aborted: boolean; wake?: () => void };
+  abort: { aborted: boolean; wake?: () => void; controller: AbortController };
 }
 
 /**
@@ -85,7 +87,7 @@ export class TaskManager {
       log: [],
     };
     this.tasks.set(upid, task);
-    const abort: Pending["abort"] = { aborted: false };
+    const abort: Pending["abort"] = { aborted: false, controller: new AbortController() };
     this.aborts.set(upid, abort);
     this.settled.set(
       upid,
@@ -112,6 +114,7 @@ export class TaskManager {
     if (!abort) return;
     abort.aborted = true;
     abort.wake?.();
+    abort.controller.abort();
   }
 
   /** Number of workers currently holding a slot on `node`. */
@@ -134,6 +137,7 @@ export class TaskManager {
     for (const abort of this.aborts.values()) {
       abort.aborted = true;
       abort.wake?.();
+      abort.controller.abort();
     }
   }
 
@@ -158,6 +162,7 @@ export class TaskManager {
       get aborted() {
         return abort.aborted;
       },
+      signal: abort.controller.signal,
     };
     let error: string | undefined;
     try {
@@ -165,6 +170,7 @@ export class TaskManager {
       if (abort.aborted) throw new TaskFailure(this.closed ? "simulator shut down" : "received interrupt");
       if (opts.forcedFailure) throw new TaskFailure(opts.forcedFailure);
       await opts.body(ctx);
+      if (abort.aborted) throw new TaskFailure(this.closed ? "simulator shut down" : "received interrupt");
     } catch (err) {
       error = (err as Error).message.replace(/\s*\n\s*/g, " ").trim();
       try {

@@ -23,8 +23,7 @@ export function placeStep(deps: ProvisionerDeps): Step<MachineState> {
       const data = providerDataOf(ctx.providerData);
       const role = roleForRequestSet(ctx.requestSetId);
       const outcome = await deps.book.exclusive(async () => {
-        const reservations = await deps.book.reservations();
-        const view = await readCluster(deps.pve);
+        const [reservations, view] = await Promise.all([deps.book.reservations(), readCluster(deps.pve)]);
         const result = placeMachine({
           snapshot: placementSnapshot(view, deps.providerId, reservations),
           request: {

@@ -214,7 +214,7 @@ export const storageRoutes: RouteTable = {
           return;
         }
         t.log(`downloading ${url} to /var/lib/vz/template/${volname}`);
-        const data = await fetchLoopback(url, verify);
+        const data = await fetchLoopback(url, verify, t.signal);
         t.log(`download of '${url}' to '/var/lib/vz/template/${volname}' finished`);
         if (checksum && algorithm) {
           const got = checksumOf(data, algorithm);
@@ -266,7 +266,7 @@ export const storageRoutes: RouteTable = {
 };
 
 /** Downloads only from loopback hosts: the lab never reaches the internet. */
-async function fetchLoopback(url: string, verify: boolean): Promise<Buffer> {
+async function fetchLoopback(url: string, verify: boolean, signal: AbortSignal): Promise<Buffer> {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
     throw new TaskFailure(
@@ -275,11 +275,12 @@ async function fetchLoopback(url: string, verify: boolean): Promise<Buffer> {
   }
   const dispatcher = new Agent({ connect: { rejectUnauthorized: verify } });
   try {
-    const res = await undiciFetch(url, { dispatcher });
+    const res = await undiciFetch(url, { dispatcher, signal });
     if (!res.ok) throw new TaskFailure(`download failed: command 'wget ${url}' failed: exit code 8`);
     return Buffer.from(await res.arrayBuffer());
   } catch (err) {
     if (err instanceof TaskFailure) throw err;
+    if (signal.aborted) throw new TaskFailure("received interrupt");
     throw new TaskFailure(`download failed: command 'wget ${url}' failed: exit code 4`);
   } finally {
     await dispatcher.close();
