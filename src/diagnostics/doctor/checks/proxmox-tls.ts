@@ -41,8 +41,8 @@ export function probeTls(url: string, caFile: string | undefined, timeoutMs = 50
         fingerprint: cert.fingerprint256 ?? "",
         authorized: socket.authorized,
         ...(error ? { authorizationError: String((error as unknown as { code?: string }).code ?? error) } : {}),
-        subject: cert.subject?.CN ?? "",
-        issuer: cert.issuer?.CN ?? "",
+        subject: String(cert.subject?.CN ?? ""),
+        issuer: String(cert.issuer?.CN ?? ""),
       });
       socket.end();
     });

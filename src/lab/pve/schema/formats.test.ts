@@ -30,3 +30,8 @@ describe("schema formats", () => {
     assert.equal(checkNamedFormat("some-unmodelled-format", "anything"), undefined);
   });
 });
+
+it("HA node lists accept an optional priority per node", () => {
+  assert.equal(checkNamedFormat("pve-ha-node-list", "foxtrot:2,golf:1,hotel"), undefined);
+  assert.notEqual(checkNamedFormat("pve-ha-node-list", "foxtrot:high"), undefined);
+});

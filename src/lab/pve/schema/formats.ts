@@ -67,13 +67,15 @@ const SIMPLE_FORMATS: Record<string, FormatCheck> = {
   CIDRv4: (v) => checkCidr(v, 4),
   CIDRv6: (v) => checkCidr(v, 6),
   "pve-priv": re(/^[A-Z][A-Za-z]*(\.[A-Za-z]+)*$/, "privilege"),
+  // `<node>[:<pri>]{,<node>[:<pri>]}*`: each node may carry a priority.
+  "pve-ha-node": re(/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(:\d+)?$/, "HA node[:priority]"),
 };
 
 /** Base formats of the `*-list` formats whose names do not simply drop `-list`. */
 const LIST_BASE: Record<string, string> = {
   "pve-tag-list": "pve-tag",
   "pve-priv-list": "pve-priv",
-  "pve-ha-node-list": "pve-node",
+  "pve-ha-node-list": "pve-ha-node",
   "pve-ha-resource-id-list": "pve-ha-resource-id",
   "ip-list": "ip",
   "address-list": "address",
