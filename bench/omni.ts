@@ -77,7 +77,7 @@ async function watchThroughput(
 export const omniBenchmark: Benchmark = {
   name: "omni",
   title: "Omni simulator + client over gRPC/TLS: signed Get/Update, watch events, signing cost",
-  budgetMs: { full: 15_000, quick: 2_500 },
+  budgetMs: { full: 15_000, quick: 2_000 },
   async run(ctx): Promise<BenchOutcome> {
     const dataDir = mkdtempSync(join(tmpdir(), "omni-bench-"));
     let omni: OmniSimulator | undefined;

@@ -11,7 +11,7 @@ import {
   type PropertyInput,
   type PropertyStringFormat,
 } from "../src/proxmox/propstring.ts";
-import { rateFigure, timeSync } from "./lib/measure.ts";
+import { rateFigure, timeSync, warmUp } from "./lib/measure.ts";
 import type { Benchmark, BenchOutcome } from "./lib/types.ts";
 
 /** Strings as Proxmox writes them back into a Talos VM's config. */
@@ -66,6 +66,15 @@ export const propstringBenchmark: Benchmark = {
     const maxOps = ctx.quick ? 50_000 : 500_000;
     const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
 
+    const smbiosText = encodeSmbios1(SMBIOS);
+    warmUp(
+      [
+        (i) => decodePropertyString(...pick(DECODE_CORPUS, i)),
+        (i) => encodePropertyString(...pick(ENCODE_CORPUS, i)),
+        (i) => (i % 2 === 0 ? encodeSmbios1(SMBIOS) : decodeSmbios1(smbiosText)),
+      ],
+      slice * 0.3,
+    );
     const decode = timeSync(
       (i) => {
         const [format, text] = pick(DECODE_CORPUS, i);
@@ -80,7 +89,6 @@ export const propstringBenchmark: Benchmark = {
       },
       { maxOps, budgetMs: slice, batch: 200 },
     );
-    const smbiosText = encodeSmbios1(SMBIOS);
     const smbios = timeSync((i) => (i % 2 === 0 ? encodeSmbios1(SMBIOS) : decodeSmbios1(smbiosText)), {
       maxOps,
       budgetMs: slice,

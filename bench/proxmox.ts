@@ -57,7 +57,7 @@ function createParams(vmid: number) {
 export const proxmoxBenchmark: Benchmark = {
   name: "proxmox",
   title: `Proxmox simulator + client over HTTPS: GET /cluster/resources (${EXTRA_VMS + 1} VMs), qemu create+delete`,
-  budgetMs: { full: 15_000, quick: 2_500 },
+  budgetMs: { full: 15_000, quick: 2_000 },
   async run(ctx): Promise<BenchOutcome> {
     let sim: PveSimulator | undefined;
     let client: ProxmoxClient | undefined;

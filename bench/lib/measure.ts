@@ -121,6 +121,19 @@ export async function timeAsync(
   return summarize(samples, msSince(loopStart));
 }
 
+/**
+ * Runs every workload of a benchmark round-robin for `ms` before any is timed, so the first timed loop
+ * does not carry the JIT's cold start that later loops (sharing the same code) are spared.
+ */
+export function warmUp(workloads: readonly ((i: number) => unknown)[], ms: number, maxRounds = 10_000): void {
+  const until = performance.now() + ms;
+  let sink: unknown;
+  for (let i = 0; i < maxRounds && performance.now() < until; i++) {
+    for (const w of workloads) sink = w(i);
+  }
+  keep(sink);
+}
+
 /** A throughput figure (ops/s) carrying the per-op latency percentiles. */
 export function rateFigure(name: string, stats: OpStats, note?: string, unit: FigureUnit = "ops/s"): Figure {
   return {

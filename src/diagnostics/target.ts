@@ -53,7 +53,8 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, needs:
       omni: {
         endpoint: flags.omniApiEndpoint ?? lab.omni.endpoint,
         serviceAccountKey: flags.omniServiceAccountKey ?? lab.omni.serviceAccountKey,
-        ...(lab.omni.caFile ? { caFile: lab.omni.caFile } : {}),
+        ...(flags.omniCaFile || lab.omni.caFile ? { caFile: flags.omniCaFile ?? lab.omni.caFile } : {}),
+        ...(flags.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
       },
       overcommit: { ...DEFAULTS.overcommit },
     };
@@ -66,11 +67,16 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, needs:
       env.OMNI_INFRA_PROVIDER_KEY,
   );
   if (!flags.configFile && !env.PROXMOX_URL) {
-    throw new ConfigError("--config-file", "not set. Pass --config-file config.yaml (the provider's config) or --lab DIR");
+    throw new ConfigError(
+      "--config-file",
+      "not set. Pass --config-file config.yaml (the provider's config) or --lab DIR",
+    );
   }
   // Without Omni settings, plan still works: only the Proxmox section is needed.
   const placeholders: ProviderFlags =
-    !needs.omni && !omniGiven ? { omniApiEndpoint: "https://omni.invalid", omniServiceAccountKey: "plan-runs-without-an-omni-key" } : {};
+    !needs.omni && !omniGiven
+      ? { omniApiEndpoint: "https://omni.invalid", omniServiceAccountKey: "plan-runs-without-an-omni-key" }
+      : {};
   const config = resolveConfig({ ...flags, ...placeholders }, env);
   const p = config.proxmox;
   return {

@@ -128,13 +128,30 @@ describe("omni-proxmox plan", () => {
   });
 
   it("refuses invalid classes with validate's findings (exit 2)", async () => {
-    const r = await plan(lab, "--class", join(ROOT, "test/fixtures/broken/class-type-keyword-selector.yaml"), "--count", "1");
+    const r = await plan(
+      lab,
+      "--class",
+      join(ROOT, "test/fixtures/broken/class-type-keyword-selector.yaml"),
+      "--count",
+      "1",
+    );
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /class-type-keyword-selector\.yaml:13: error: spec\.autoprovision\.providerdata\.storage_selector/);
+    assert.match(
+      r.stderr,
+      /class-type-keyword-selector\.yaml:13: error: spec\.autoprovision\.providerdata\.storage_selector/,
+    );
   });
 
   it("says how to start the lab when credentials.json is missing", async () => {
-    const r = await runCommand(registerPlanCommand, ["plan", "--lab", join(lab.dir, "nowhere"), "--class", WORKER, "--count", "1"]);
+    const r = await runCommand(registerPlanCommand, [
+      "plan",
+      "--lab",
+      join(lab.dir, "nowhere"),
+      "--class",
+      WORKER,
+      "--count",
+      "1",
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /credentials\.json: cannot read \(ENOENT\); start the lab/);
   });

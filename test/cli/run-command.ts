@@ -1,6 +1,6 @@
 /** Runs one operator command in-process, as `omni-proxmox <args>` would, and returns what it printed. */
 import { Command } from "commander";
-import { captureIo, type CommandIo } from "../../src/diagnostics/output.ts";
+import { type CommandIo, captureIo } from "../../src/diagnostics/output.ts";
 
 export type Register = (program: Command, io: CommandIo) => Command;
 

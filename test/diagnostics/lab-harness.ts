@@ -52,7 +52,13 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   }
   const token = pve.tokens[options.token ?? "provider"];
   const credentials: LabCredentials = {
-    proxmox: { url: pve.url, tokenID: token.tokenId, tokenSecret: token.secret, caFile: pve.caFile, fingerprint: pve.fingerprint },
+    proxmox: {
+      url: pve.url,
+      tokenID: token.tokenId,
+      tokenSecret: token.secret,
+      caFile: pve.caFile,
+      fingerprint: pve.fingerprint,
+    },
     omni: { endpoint, serviceAccountKey: key, ...(omni?.caFile ? { caFile: omni.caFile } : {}) },
     providerId: PROVIDER_ID,
     dataDir: dir,

@@ -25,6 +25,7 @@ describe("no request is lost across dropped streams and Omni restarts", () => {
     await h.until(() => runtime.isLeader(), "leading");
 
     for (const id of ids.slice(0, 20)) h.createRequest(id);
+    await h.until(() => ids.some((id) => h.status(id) !== undefined), "work in flight");
     await h.omni.restart(); // every stream drops while work is in flight
     for (const id of ids.slice(20, 35)) h.createRequest(id);
     await h.omni.restart();
@@ -42,6 +43,7 @@ describe("no request is lost across dropped streams and Omni restarts", () => {
     await second.start();
     await h.until(() => second.isLeader(), "leading");
     for (const id of ids.slice(0, 25)) h.omni.admin.tearDownMachineRequest(id);
+    await h.until(() => h.fake.deprovisioned.length > 0, "teardown in flight");
     await h.omni.restart();
     for (const id of ids.slice(25)) h.omni.admin.tearDownMachineRequest(id);
     await h.until(

@@ -20,8 +20,8 @@ import {
   statuses,
   tearDown,
   vmOf,
-  waitFor,
   type World,
+  waitFor,
 } from "./harness.ts";
 
 const SMALL = ["cores: 1", "memory: 2048", "disk_size: 5", 'storage_selector: name == "vm_ssd"'].join("\n");
@@ -36,10 +36,16 @@ function recordErrors(world: World, requestId: string): string[] {
   return seen;
 }
 
-/** The matrix world plus a shared CephFS storage for ISOs and a foreign ISO nobody may delete. */
+/**
+ * The matrix world plus a small shared CephFS storage for ISOs. It has less free space than `local`,
+ * so only an explicit `iso_storage_selector` puts ISOs there.
+ */
 function worldWithIsoStorage() {
   const world = defaultMatrixWorld();
-  world.storages.push({ id: "isos", type: "cephfs", shared: true, content: ["iso"], capacityBytes: 1024 ** 4 });
+  world.storages.push({ id: "isos", type: "cephfs", shared: true, content: ["iso"], capacityBytes: 50 * 1024 ** 3 });
+  const privs = ["Datastore.AllocateSpace", "Datastore.Audit", "Datastore.AllocateTemplate", "Datastore.Allocate"];
+  for (const principal of ["omni@pve", "omni@pve!provider"])
+    world.acl.push({ path: "/storage/isos", principal, privs, propagate: true });
   return world;
 }
 
@@ -58,7 +64,9 @@ describe("issue 5 failure modes", () => {
       for (const vmid of [500, 502, 503]) {
         await pve.waitForTask(await pve.createVm("golf", { vmid, name: `foreign-${vmid}`, memory: 512 }));
       }
-      const ids = Array.from({ length: 10 }, (_, i) => requestMachine(world, `scale-workers-vmid${String(i).padStart(2, "0")}`, SMALL, "scale-workers"));
+      const ids = Array.from({ length: 10 }, (_, i) =>
+        requestMachine(world, `scale-workers-vmid${String(i).padStart(2, "0")}`, SMALL, "scale-workers"),
+      );
       await waitFor("10 provisioned", () => ids.every((id) => isProvisioned(world, id)), world, 90_000);
       const vmids = ids.map((id) => vmOf(world, id)?.vmid ?? 0);
       assert.equal(new Set(vmids).size, 10, `distinct VMIDs: ${vmids.join(",")}`);
@@ -67,7 +75,8 @@ describe("issue 5 failure modes", () => {
         assert.ok(![500, 502, 503].includes(vmid), `${vmid} is not a foreign VM's`);
       }
       const snapshot = world.pve.admin.snapshot();
-      for (const vmid of [500, 502, 503]) assert.equal(snapshot.vms.find((vm) => vm.vmid === vmid)?.config.name, `foreign-${vmid}`);
+      for (const vmid of [500, 502, 503])
+        assert.equal(snapshot.vms.find((vm) => vm.vmid === vmid)?.config.name, `foreign-${vmid}`);
       for (const id of ids) await tearDown(world, id);
     } finally {
       await pve.close();
@@ -75,23 +84,39 @@ describe("issue 5 failure modes", () => {
   });
 
   test("failure mode 3: a failed create task is cleaned up and retried, not wedged", async () => {
-    world.pve.admin.injectFault({ endpoint: "/^\\/nodes\\/[^/]+\\/qemu$/", method: "POST", taskFailure: "unable to create VM - rbd: pool vm_ssd is full", count: 2 });
+    world.pve.admin.injectFault({
+      endpoint: "/^\\/nodes\\/[^/]+\\/qemu$/",
+      method: "POST",
+      taskFailure: "unable to create VM - rbd: pool vm_ssd is full",
+      count: 2,
+    });
     const id = "fm3-workers-create";
     const errors = recordErrors(world, id);
     requestMachine(world, id, SMALL, "fm3-workers");
     await waitFor("provisioned after failed creates", () => isProvisioned(world, id), world);
-    assert.ok(errors.some((e) => e.includes("attempt 2") && e.includes("pool vm_ssd is full")), errors.join(" | "));
+    assert.ok(
+      errors.some((e) => e.includes("attempt 2") && e.includes("pool vm_ssd is full")),
+      errors.join(" | "),
+    );
     assert.equal(ourVms(world).filter((vm) => vm.config.name === id).length, 1);
     await tearDown(world, id);
   });
 
   test("failure mode 3: a failed start task is diagnosed and retried, not wedged", async () => {
-    world.pve.admin.injectFault({ endpoint: "/status/start", method: "POST", taskFailure: "start failed: QEMU exited with code 1 - cannot allocate memory", count: 2 });
+    world.pve.admin.injectFault({
+      endpoint: "/status/start",
+      method: "POST",
+      taskFailure: "start failed: QEMU exited with code 1 - cannot allocate memory",
+      count: 2,
+    });
     const id = "fm3-workers-start";
     const errors = recordErrors(world, id);
     requestMachine(world, id, SMALL, "fm3-workers");
     await waitFor("provisioned after failed starts", () => isProvisioned(world, id), world);
-    assert.ok(errors.some((e) => e.includes("starting VM") && e.includes("cannot allocate memory")), errors.join(" | "));
+    assert.ok(
+      errors.some((e) => e.includes("starting VM") && e.includes("cannot allocate memory")),
+      errors.join(" | "),
+    );
     assert.equal(vmOf(world, id)?.status, "running");
     await tearDown(world, id);
   });
@@ -131,7 +156,11 @@ describe("issue 5 failure modes", () => {
       assert.match(meta, new RegExp(`local-hostname: "${id}"`));
     }
     const patches = world.omni.admin.list("infra-provider", "ConfigPatchRequests.omni.sidero.dev");
-    assert.deepEqual(patches.filter((p) => p.metadata.labels["omni.sidero.dev/machine-request"] === id), [], "no hostname config patch");
+    assert.deepEqual(
+      patches.filter((p) => p.metadata.labels["omni.sidero.dev/machine-request"] === id),
+      [],
+      "no hostname config patch",
+    );
     await tearDown(world, id);
   });
 
@@ -144,10 +173,23 @@ describe("issue 5 failure modes", () => {
     ];
     const base = ["cores: 1", "memory: 2048", "disk_size: 5"].join("\n");
     for (const [id, line] of cases) requestMachine(world, id, `${base}\n${line}`, "fm6-workers");
-    const noImages = requestMachine(world, "fm6-workers-noimages", `${base}\nstorage_selector: name == "local"`, "fm6-workers");
-    await waitFor("every selector error reported", () => cases.every(([id]) => statuses(world)[id]?.stage === "FAILED"), world);
+    const noImages = requestMachine(
+      world,
+      "fm6-workers-noimages",
+      `${base}\nstorage_selector: name == "local"`,
+      "fm6-workers",
+    );
+    await waitFor(
+      "every selector error reported",
+      () => cases.every(([id]) => statuses(world)[id]?.stage === "FAILED"),
+      world,
+    );
     for (const [id, , pattern] of cases) assert.match(statuses(world)[id]?.error ?? "", pattern, id);
-    await waitFor("the content filter explained", () => /local/.test(statuses(world)[noImages]?.error ?? "") && statuses(world)[noImages], world);
+    await waitFor(
+      "the content filter explained",
+      () => /local/.test(statuses(world)[noImages]?.error ?? "") && statuses(world)[noImages],
+      world,
+    );
     assert.match(statuses(world)[noImages]?.error ?? "", /images/);
     for (const id of [...cases.map(([id]) => id), noImages]) {
       assert.equal(vmOf(world, id), undefined, `${id}: no VM`);
@@ -162,7 +204,13 @@ describe("issue 5 failure modes", () => {
     try {
       // Something of someone else's that GC must never touch: a plain ISO and a VM without our marks.
       const foreignIso = Buffer.alloc(64 * 1024);
-      await pve.waitForTask(await pve.upload("golf", "local", { content: "iso", filename: "ubuntu.iso", source: { stream: (await import("node:stream")).Readable.from([foreignIso]), size: foreignIso.length } }));
+      await pve.waitForTask(
+        await pve.upload("golf", "local", {
+          content: "iso",
+          filename: "ubuntu.iso",
+          source: { stream: (await import("node:stream")).Readable.from([foreignIso]), size: foreignIso.length },
+        }),
+      );
       // An orphan carrying our marks for a request Omni does not know.
       await pve.waitForTask(
         await pve.createVm("hotel", {
@@ -182,9 +230,14 @@ describe("issue 5 failure modes", () => {
       const iso = String(prop(vm.config, "ide2").file);
       assert.match(iso, new RegExp(`^isos:iso/omni-${PROVIDER_ID}-talos-`));
 
-      const skipped = await sweep(deps, () => Promise.reject(new Error("Omni unreachable")), silentLogger(), { isoGraceMs: 0 });
+      const skipped = await sweep(deps, () => Promise.reject(new Error("Omni unreachable")), silentLogger(), {
+        isoGraceMs: 0,
+      });
       assert.equal(skipped.outcome, "skipped");
-      assert.ok(world.pve.admin.snapshot().vms.some((v) => v.vmid === 590), "nothing removed while Omni cannot be read");
+      assert.ok(
+        world.pve.admin.snapshot().vms.some((v) => v.vmid === 590),
+        "nothing removed while Omni cannot be read",
+      );
 
       const live = { requestIds: new Set([id]), stateIds: new Set([id]), isoVolumes: new Set<string>() };
       const first = await sweep(deps, async () => live, silentLogger(), { isoGraceMs: 0 });
@@ -192,13 +245,33 @@ describe("issue 5 failure modes", () => {
       assert.ok(!first.removedVolumes.includes(iso), "the ISO a live VM boots from stays");
 
       await tearDown(world, id);
-      assert.ok(!world.pve.admin.snapshot().volumes.some((v) => v.volid.includes(`cidata-${id}`)), "cidata image removed on deprovision");
-      const second = await sweep(deps, async () => ({ requestIds: new Set(), stateIds: new Set(), isoVolumes: new Set() }), silentLogger(), { isoGraceMs: 0 });
-      assert.ok(second.removedVolumes.includes(iso), `the unreferenced Talos ISO is collected: ${second.removedVolumes.join(",")}`);
+      assert.ok(
+        !world.pve.admin.snapshot().volumes.some((v) => v.volid.includes(`cidata-${id}`)),
+        "cidata image removed on deprovision",
+      );
+      const second = await sweep(
+        deps,
+        async () => ({ requestIds: new Set(), stateIds: new Set(), isoVolumes: new Set() }),
+        silentLogger(),
+        { isoGraceMs: 0 },
+      );
+      assert.ok(
+        second.removedVolumes.includes(iso),
+        `the unreferenced Talos ISO is collected: ${second.removedVolumes.join(",")}`,
+      );
       const after = world.pve.admin.snapshot();
-      assert.ok(after.volumes.some((v) => v.volid === "local:iso/ubuntu.iso"), "foreign ISO untouched");
-      assert.ok(after.vms.some((v) => v.vmid === 100), "unrelated VM untouched");
-      assert.ok(!after.volumes.some((v) => v.volid.includes(`omni-${PROVIDER_ID}-talos-`)), "no Talos ISO of ours left");
+      assert.ok(
+        after.volumes.some((v) => v.volid === "local:iso/ubuntu.iso"),
+        "foreign ISO untouched",
+      );
+      assert.ok(
+        after.vms.some((v) => v.vmid === 100),
+        "unrelated VM untouched",
+      );
+      assert.ok(
+        !after.volumes.some((v) => v.volid.includes(`omni-${PROVIDER_ID}-talos-`)),
+        "no Talos ISO of ours left",
+      );
     } finally {
       await pve.close();
     }

@@ -9,16 +9,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProviderConfig } from "../../src/config/index.ts";
 import { BootWatcher } from "../../src/lab/boot/boot-watcher.ts";
-import { startImageFactory, type ImageFactory } from "../../src/lab/factory/index.ts";
-import { startOmniSimulator, type OmniSimulator } from "../../src/lab/omni/index.ts";
+import { type ImageFactory, startImageFactory } from "../../src/lab/factory/index.ts";
+import { type OmniSimulator, startOmniSimulator } from "../../src/lab/omni/index.ts";
 import { defaultMatrixWorld, type PveSimulator, type PveWorld, startPveSimulator } from "../../src/lab/pve/index.ts";
 import { ScenarioController } from "../../src/lab/scenario/omni-controllers.ts";
 import { decodeRequestStatus, type RequestStatusFields } from "../../src/lab/scenario/specs.ts";
-import { type ClusterTemplate, type MachineClass, parseClusterTemplate, parseMachineClasses } from "../../src/lab/scenario/templates.ts";
+import {
+  type ClusterTemplate,
+  type MachineClass,
+  parseClusterTemplate,
+  parseMachineClasses,
+} from "../../src/lab/scenario/templates.ts";
 import { createLogger, silentLogger } from "../../src/observability/logger.ts";
+import { type RunningProvider, type StartProviderOptions, startProvider } from "../../src/provider/service.ts";
 import { ProxmoxClient } from "../../src/proxmox/index.ts";
 import { decodePropertyString, formatForConfigKey } from "../../src/proxmox/propstring.ts";
-import { type RunningProvider, type StartProviderOptions, startProvider } from "../../src/provider/service.ts";
 
 export const PROVIDER_ID = "matrix-cluster";
 const REPO = new URL("../../", import.meta.url);
@@ -87,7 +92,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     providerId: PROVIDER_ID,
     providerName: "Proxmox",
     providerDescription: "test",
-    omni: { endpoint: omni.url, serviceAccountKey: key, insecureSkipVerify: false, ...(omni.caFile ? { caFile: omni.caFile } : {}) },
+    omni: {
+      endpoint: omni.url,
+      serviceAccountKey: key,
+      insecureSkipVerify: false,
+      ...(omni.caFile ? { caFile: omni.caFile } : {}),
+    },
     proxmox: {
       url: pve.url,
       auth: { kind: "token", tokenId: pve.tokens.provider.tokenId, secret: pve.tokens.provider.secret },
@@ -140,7 +150,10 @@ export function seedScenario(): { template: ClusterTemplate; classes: MachineCla
   const template = parseClusterTemplate(readFileSync(templatePath, "utf8"), "talos-prod-01.yaml").value;
   const classes: MachineClass[] = [];
   for (const name of ["matrix-control-plane", "matrix-worker"]) {
-    const parsed = parseMachineClasses(readFileSync(new URL(`examples/machine-classes/${name}.yaml`, REPO), "utf8"), `${name}.yaml`);
+    const parsed = parseMachineClasses(
+      readFileSync(new URL(`examples/machine-classes/${name}.yaml`, REPO), "utf8"),
+      `${name}.yaml`,
+    );
     classes.push(...(parsed.value ?? []));
   }
   if (!template || classes.length !== 2) throw new Error("examples/ could not be parsed");
@@ -161,7 +174,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; statuses: ${JSON.stringify(statuses(world))}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; statuses: ${JSON.stringify(statuses(world))}`);
     await new Promise<void>((resolve) => {
       const unsubscribe = world.omni.admin.subscribe(() => {
         unsubscribe();
@@ -186,7 +200,9 @@ export function statuses(world: World): Record<string, RequestStatusFields> {
 
 /** Our VMs in the simulator (tagged with our provider tag). */
 export function ourVms(world: World) {
-  return world.pve.admin.snapshot().vms.filter((vm) => String(vm.config.tags ?? "").includes(`omni-provider.${PROVIDER_ID}`));
+  return world.pve.admin
+    .snapshot()
+    .vms.filter((vm) => String(vm.config.tags ?? "").includes(`omni-provider.${PROVIDER_ID}`));
 }
 
 /** Request IDs in the Omni store for our provider (not yet destroyed). */
@@ -199,7 +215,9 @@ export function allProvisioned(world: World, count: number): boolean {
   const ids = requestIds(world);
   if (ids.length !== count) return false;
   const s = statuses(world);
-  const registered = new Set(world.omni.admin.list("infra-provider", "InfraMachineRegistrations.omni.sidero.dev").map((r) => r.metadata.id));
+  const registered = new Set(
+    world.omni.admin.list("infra-provider", "InfraMachineRegistrations.omni.sidero.dev").map((r) => r.metadata.id),
+  );
   return ids.every((id) => s[id]?.stage === "PROVISIONED" && s[id]?.id !== undefined && registered.has(s[id].id));
 }
 
@@ -217,7 +235,13 @@ export function adminPve(world: World): ProxmoxClient {
 
 /** Creates one MachineRequest for our provider, as Omni does for a machine request set. */
 export function requestMachine(world: World, id: string, providerData: string, requestSetId = "lab-workers"): string {
-  world.omni.admin.createMachineRequest({ providerId: PROVIDER_ID, id, requestSetId, providerData, talosVersion: "1.11.6" });
+  world.omni.admin.createMachineRequest({
+    providerId: PROVIDER_ID,
+    id,
+    requestSetId,
+    providerData,
+    talosVersion: "1.11.6",
+  });
   return id;
 }
 

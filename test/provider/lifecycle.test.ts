@@ -19,11 +19,11 @@ import {
   startWorld,
   tearDown,
   vmOf,
-  waitFor,
   type World,
+  waitFor,
 } from "./harness.ts";
 
-const SMALL = ['cores: 1', 'memory: 2048', 'disk_size: 5', 'storage_selector: name == "vm_ssd"'].join("\n");
+const SMALL = ["cores: 1", "memory: 2048", "disk_size: 5", 'storage_selector: name == "vm_ssd"'].join("\n");
 
 /** Disks of the given VMs plus the cidata images of the given requests (all of ours when none given). */
 function ourVolumes(world: World, vmids: readonly number[], requests?: readonly string[]) {
@@ -31,13 +31,16 @@ function ourVolumes(world: World, vmids: readonly number[], requests?: readonly 
     requests === undefined
       ? volid.includes(`omni-${PROVIDER_ID}-cidata-`)
       : requests.some((id) => volid.endsWith(`omni-${PROVIDER_ID}-cidata-${id}.iso`));
-  return world.pve.admin.snapshot().volumes.filter((v) => (v.vmid !== undefined && vmids.includes(v.vmid)) || cidata(v.volid));
+  return world.pve.admin
+    .snapshot()
+    .volumes.filter((v) => (v.vmid !== undefined && vmids.includes(v.vmid)) || cidata(v.volid));
 }
 
 /** The matrix world where the provider's token may also manage HA resources (Sys.Console on /). */
 function worldWithHa() {
   const world = defaultMatrixWorld();
-  for (const principal of ["omni@pve", "omni@pve!provider"]) world.acl.push({ path: "/", principal, privs: ["Sys.Console"], propagate: true });
+  for (const principal of ["omni@pve", "omni@pve!provider"])
+    world.acl.push({ path: "/", principal, privs: ["Sys.Console"], propagate: true });
   return world;
 }
 
@@ -60,7 +63,10 @@ describe("deprovision and scale to zero", () => {
       await waitFor("6 machines provisioned", () => allProvisioned(world, 6), world, 90_000);
       const haVm = vmOf(world, "lab-ha-bbbbbb");
       assert.ok(haVm);
-      assert.ok((await pve.listHaResources()).some((r) => r.sid === `vm:${haVm.vmid}`), "the HA resource was registered");
+      assert.ok(
+        (await pve.listHaResources()).some((r) => r.sid === `vm:${haVm.vmid}`),
+        "the HA resource was registered",
+      );
       const vmids = ourVms(world).map((vm) => vm.vmid);
       assert.equal(vmids.length, 6);
       assert.ok(ourVolumes(world, vmids).length >= 12, "disks and cidata images exist before scaling down");
@@ -74,7 +80,10 @@ describe("deprovision and scale to zero", () => {
       assert.deepEqual(await pve.listHaResources(), []);
       const unrelatedAfter = world.pve.admin.snapshot().vms.find((vm) => vm.vmid === 100);
       assert.deepEqual(unrelatedAfter, unrelatedBefore);
-      assert.ok(world.pve.admin.snapshot().volumes.some((v) => v.vmid === 100), "the unrelated VM keeps its disk");
+      assert.ok(
+        world.pve.admin.snapshot().volumes.some((v) => v.vmid === 100),
+        "the unrelated VM keeps its disk",
+      );
     } finally {
       await pve.close();
     }
@@ -101,7 +110,11 @@ describe("deprovision and scale to zero", () => {
     try {
       await tearDown(world, id);
       assert.equal(vmOf(world, id), undefined);
-      assert.deepEqual(ourVolumes(world, [vm.vmid], [id]).filter((v) => v.node !== "hotel"), [], "nothing left on the nodes still online");
+      assert.deepEqual(
+        ourVolumes(world, [vm.vmid], [id]).filter((v) => v.node !== "hotel"),
+        [],
+        "nothing left on the nodes still online",
+      );
     } finally {
       world.pve.admin.setNodeOnline("hotel", true);
     }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { allProvisioned, ourVms, requestMachine, startWorld, waitFor, type World } from "./harness.ts";
+import { allProvisioned, ourVms, requestMachine, startWorld, type World, waitFor } from "./harness.ts";
 
 const COUNT = 30;
 const GIB = 1024 ** 3;
@@ -15,7 +15,8 @@ describe("30 parallel requests on 3 nodes", () => {
   let world: World;
   before(async () => {
     world = await startWorld({ concurrency: 10 });
-    for (let i = 0; i < COUNT; i++) requestMachine(world, `load-workers-${String(i).padStart(6, "b")}`, DATA, "load-workers");
+    for (let i = 0; i < COUNT; i++)
+      requestMachine(world, `load-workers-${String(i).padStart(6, "b")}`, DATA, "load-workers");
     await waitFor(`${COUNT} machines provisioned`, () => allProvisioned(world, COUNT), world, 120_000);
   });
   after(async () => {
@@ -40,7 +41,9 @@ describe("30 parallel requests on 3 nodes", () => {
   test("committed memory per node stays within node memory × overcommit (1.0)", () => {
     const snapshot = world.pve.admin.snapshot();
     for (const node of ["foxtrot", "golf", "hotel"]) {
-      const committed = snapshot.vms.filter((vm) => vm.node === node).reduce((sum, vm) => sum + Number.parseInt(String(vm.config.memory), 10) * 1024 ** 2, 0);
+      const committed = snapshot.vms
+        .filter((vm) => vm.node === node)
+        .reduce((sum, vm) => sum + Number.parseInt(String(vm.config.memory), 10) * 1024 ** 2, 0);
       assert.ok(committed <= 64 * GIB, `${node}: ${committed / GIB} GiB committed`);
     }
   });

@@ -11,7 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { buildConnectionParams } from "../../src/infra/joinconfig.ts";
-import { allProvisioned, ourVms, prop, PROVIDER_ID, seedScenario, startWorld, statuses, waitFor, type World } from "./harness.ts";
+import {
+  allProvisioned,
+  ourVms,
+  PROVIDER_ID,
+  prop,
+  seedScenario,
+  startWorld,
+  statuses,
+  type World,
+  waitFor,
+} from "./harness.ts";
 
 const xorriso = spawnSync("xorriso", ["-version"]).status === 0;
 
@@ -52,7 +62,8 @@ describe("the seed's cluster on the simulated matrix cluster", () => {
       const uuid = prop(c, "smbios1").uuid;
       assert.equal(uuid, status[view.id]?.id, "SMBIOS UUID = the machine ID reported on MachineRequestStatus");
       const tags = String(c.tags).split(";");
-      for (const tag of ["omni-proxmox", `omni-provider.${PROVIDER_ID}`, `omni-request.${view.id}`]) assert.ok(tags.includes(tag), tag);
+      for (const tag of ["omni-proxmox", `omni-provider.${PROVIDER_ID}`, `omni-request.${view.id}`])
+        assert.ok(tags.includes(tag), tag);
       assert.equal(vm.status, "running");
     }
   });
@@ -63,19 +74,31 @@ describe("the seed's cluster on the simulated matrix cluster", () => {
     assert.equal(new Set(cps.map((vm) => vm.node)).size, 3);
   });
 
-  test("each NoCloud image, read back by xorriso, carries the exact join config", { skip: xorriso ? false : "xorriso is not installed" }, () => {
+  test("each NoCloud image, read back by xorriso, carries the exact join config", {
+    skip: xorriso ? false : "xorriso is not installed",
+  }, () => {
     const snapshot = world.pve.admin.snapshot();
     for (const vm of ourVms(world)) {
       const requestId = String(vm.config.name);
       const ide3 = prop(vm.config, "ide3");
-      const volume = snapshot.volumes.find((v) => v.volid === ide3.file && (v.node === undefined || v.node === vm.node));
+      const volume = snapshot.volumes.find(
+        (v) => v.volid === ide3.file && (v.node === undefined || v.node === vm.node),
+      );
       assert.ok(volume?.filePath, `cidata volume ${String(ide3.file)} has a file`);
       const out = mkdtempSync(join(tmpdir(), "cidata-read-"));
       try {
-        const r = spawnSync("xorriso", ["-indev", volume.filePath, "-osirrox", "on", "-extract", "/", out], { encoding: "utf8" });
+        const r = spawnSync("xorriso", ["-indev", volume.filePath, "-osirrox", "on", "-extract", "/", out], {
+          encoding: "utf8",
+        });
         assert.equal(r.status, 0, r.stderr);
         const expected = buildConnectionParams(
-          { joinToken: world.joinToken, apiUrl: "grpc://127.0.0.1:8099", eventsPort: 8090, logsPort: 8092, tokenVersion: "v2" },
+          {
+            joinToken: world.joinToken,
+            apiUrl: "grpc://127.0.0.1:8099",
+            eventsPort: 8090,
+            logsPort: 8092,
+            tokenVersion: "v2",
+          },
           { providerId: PROVIDER_ID, grpcTunnel: false, requestId },
         ).joinConfig;
         assert.equal(readFileSync(join(out, "user-data"), "utf8"), expected);

@@ -1,5 +1,5 @@
-import type { Command } from "commander";
 import { readFileSync } from "node:fs";
+import type { Command } from "commander";
 import { parseLabFaults } from "../../lab/faults-spec.ts";
 import { type Lab, startLab } from "../../lab/lab.ts";
 import { renderEventLine, renderLiveView, renderSummaryTable } from "../../lab/scenario/index.ts";
@@ -31,7 +31,10 @@ export function registerLabCommand(program: Command): void {
     .option("--time-factor <f>", "scale simulated Proxmox task durations (1 = realistic)", "0.1")
     .option("--data-dir <dir>", "keep state, volumes (as real files) and credentials.json here")
     .option("--trace-proxmox <file>", "write every Proxmox API request received as JSON lines")
-    .option("--faults <spec>", "inject Proxmox faults, e.g. error-rate=0.05,latency=20ms,task-failure=0.2,offline=hotel")
+    .option(
+      "--faults <spec>",
+      "inject Proxmox faults, e.g. error-rate=0.05,latency=20ms,task-failure=0.2,offline=hotel",
+    )
     .option("--timeout <seconds>", "give up waiting for the scenario to settle after this long", "300")
     .action(async (flags: LabFlags) => {
       process.exitCode = await runLab(flags);
@@ -97,7 +100,9 @@ async function runLab(flags: LabFlags): Promise<number> {
   say("");
   say(
     `${summary.requested} requested, ${summary.provisioned} provisioned, ${summary.registered} registered` +
-      (upDown ? `, ${summary.deprovisioned} deprovisioned, leftovers: ${leftovers.vms.length} VMs / ${leftovers.volumes.length} volumes` : "") +
+      (upDown
+        ? `, ${summary.deprovisioned} deprovisioned, leftovers: ${leftovers.vms.length} VMs / ${leftovers.volumes.length} volumes`
+        : "") +
       ` — ${lab.proxmoxRequests()} Proxmox API requests in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 

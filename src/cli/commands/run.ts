@@ -32,7 +32,11 @@ export function registerRunCommand(program: Command): void {
     )
     .option("--id <id>", "the infra provider ID; must match the key's identity", "proxmox")
     .option("--provider-name <name>", "provider name as it appears in Omni", "Proxmox")
-    .option("--provider-description <text>", "provider description as it appears in Omni", "Proxmox infrastructure provider")
+    .option(
+      "--provider-description <text>",
+      "provider description as it appears in Omni",
+      "Proxmox infrastructure provider",
+    )
     .option("--insecure-skip-verify [bool]", "skip verifying Omni's TLS certificate")
     .option("--config-file <path>", "Proxmox provider config (YAML); PROXMOX_* variables when absent")
     .option("--omni-ca-file <path>", "PEM CA bundle that signs Omni's certificate")
@@ -43,14 +47,18 @@ export function registerRunCommand(program: Command): void {
     .action(async (options: RunOptions) => {
       const flags: ProviderFlags = {
         ...(options.omniApiEndpoint !== undefined ? { omniApiEndpoint: options.omniApiEndpoint } : {}),
-        ...(options.omniServiceAccountKey !== undefined ? { omniServiceAccountKey: options.omniServiceAccountKey } : {}),
+        ...(options.omniServiceAccountKey !== undefined
+          ? { omniServiceAccountKey: options.omniServiceAccountKey }
+          : {}),
         ...(options.id !== undefined ? { id: options.id } : {}),
         ...(options.providerName !== undefined ? { providerName: options.providerName } : {}),
         ...(options.providerDescription !== undefined ? { providerDescription: options.providerDescription } : {}),
         insecureSkipVerify: parseBoolFlag("--insecure-skip-verify", options.insecureSkipVerify),
         ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
         ...(options.omniCaFile !== undefined ? { omniCaFile: options.omniCaFile } : {}),
-        ...(options.concurrency !== undefined ? { concurrency: parseIntFlag("--concurrency", options.concurrency) } : {}),
+        ...(options.concurrency !== undefined
+          ? { concurrency: parseIntFlag("--concurrency", options.concurrency) }
+          : {}),
         ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
         ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
         ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),

@@ -15,7 +15,10 @@ export function classesFromFiles(paths: readonly string[]): { classes: ClassUnde
   try {
     sources = readSources(paths);
   } catch (err) {
-    return { classes: [], finding: fail("classes", "cannot read the class files", (err as Error).message, "check the paths") };
+    return {
+      classes: [],
+      finding: fail("classes", "cannot read the class files", (err as Error).message, "check the paths"),
+    };
   }
   const report = validateSources(sources);
   const classes: ClassUnderCheck[] = [];
@@ -39,5 +42,12 @@ export function classesFromFiles(paths: readonly string[]): { classes: ClassUnde
       ),
     };
   }
-  return { classes, finding: ok("classes", `${classes.length} machine class(es) to check`, classes.map((c) => `${c.name} (${c.origin})`).join("\n")) };
+  return {
+    classes,
+    finding: ok(
+      "classes",
+      `${classes.length} machine class(es) to check`,
+      classes.map((c) => `${c.name} (${c.origin})`).join("\n"),
+    ),
+  };
 }

@@ -2,15 +2,16 @@
  * What the checks share: the target, the machine classes to check against, and memoised reads from
  * Proxmox and Omni so each endpoint is asked once however many checks need it. Only reads.
  */
+
+import type { ClusterSnapshot } from "../../provider/placement/index.ts";
 import type { ProviderData } from "../../provider/providerdata/index.ts";
 import {
+  type BridgeInfo,
   type ClusterResource,
   type Permissions,
   ProxmoxClient,
   type ResourceMapping,
-  type BridgeInfo,
 } from "../../proxmox/index.ts";
-import type { ClusterSnapshot } from "../../provider/placement/index.ts";
 import { readClusterSnapshot } from "../plan/snapshot.ts";
 import type { DiagnosticTarget } from "../target.ts";
 

@@ -3,7 +3,7 @@
  * whose it is), a transport that records the server's `date` header for the clock-skew check, and a
  * state client. Only reads.
  */
-import type { Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import {
   createOmniTransport,
   type OmniTransport,
@@ -35,11 +35,20 @@ export function parseKeyIgnoringExpiry(text: string): Promise<ServiceAccountKey>
 export async function openOmniSession(omni: OmniTarget, now: () => Date = () => new Date()): Promise<OmniSession> {
   const key = await parseKeyIgnoringExpiry(omni.serviceAccountKey);
   const serverDates: { server: number; local: number }[] = [];
-  const recordDate: Interceptor = (next) => async (req) => {
-    const res = await next(req);
-    const date = Date.parse(res.header.get("date") ?? "");
+  const record = (header: string | null) => {
+    const date = Date.parse(header ?? "");
     if (Number.isFinite(date)) serverDates.push({ server: date, local: now().getTime() });
-    return res;
+  };
+  // Rejected calls carry the server's date too: that is how a skewed clock is told from a bad key.
+  const recordDate: Interceptor = (next) => async (req) => {
+    try {
+      const res = await next(req);
+      record(res.header.get("date"));
+      return res;
+    } catch (err) {
+      if (err instanceof ConnectError) record(err.metadata.get("date"));
+      throw err;
+    }
   };
   const transport: OmniTransport = createOmniTransport({
     endpoint: omni.endpoint,

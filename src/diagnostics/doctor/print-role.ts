@@ -29,6 +29,9 @@ export function genericRequirements(): Requirement[] {
   }).map((r) => ({ ...r, path: r.path.replace(`/${ANY}`, "") }));
 }
 
-export function roleCommands(requirements: Requirement[], names: Partial<typeof DEFAULT_ROLE> = {}): string[] {
+export function roleCommands(
+  requirements: Requirement[],
+  names: Partial<{ user: string; token: string; role: string }> = {},
+): string[] {
   return pveumCommands(requirements, { ...DEFAULT_ROLE, ...names });
 }

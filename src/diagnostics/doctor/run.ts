@@ -36,14 +36,25 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   let ctx: DoctorContext;
   try {
     const target = resolveTarget(options.flags, options.env, { omni: true });
-    findings.push(ok("config", `configuration parses (${target.source})`, `provider ID ${target.providerId}; Proxmox ${target.proxmox.url}; Omni ${target.omni?.endpoint ?? "-"}`));
+    findings.push(
+      ok(
+        "config",
+        `configuration parses (${target.source})`,
+        `provider ID ${target.providerId}; Proxmox ${target.proxmox.url}; Omni ${target.omni?.endpoint ?? "-"}`,
+      ),
+    );
     const { classes, finding } = classesFromFiles(options.classFiles);
     if (finding) findings.push(finding);
     ctx = new DoctorContext({ ...options, target, classes });
   } catch (err) {
     const failure = describeFailure(err);
     findings.push(
-      fail("config", "configuration does not parse", failure.message, "fix the setting named above (same flags, env and config file as `omni-proxmox run`)"),
+      fail(
+        "config",
+        "configuration does not parse",
+        failure.message,
+        "fix the setting named above (same flags, env and config file as `omni-proxmox run`)",
+      ),
     );
     return { source: "", findings, summary: summarize(findings) };
   }
@@ -66,7 +77,14 @@ async function omniChecks(ctx: DoctorContext, findings: Finding[]): Promise<void
   try {
     session = await openOmniSession(omni, ctx.now);
   } catch (err) {
-    findings.push(fail("omni.reachable", "cannot set up the Omni connection", describeFailure(err).message, "check --omni-api-endpoint and --omni-ca-file"));
+    findings.push(
+      fail(
+        "omni.reachable",
+        "cannot set up the Omni connection",
+        describeFailure(err).message,
+        "check --omni-api-endpoint and --omni-ca-file",
+      ),
+    );
     return;
   }
   try {
@@ -94,7 +112,14 @@ async function proxmoxChecks(ctx: DoctorContext, findings: Finding[]): Promise<v
   try {
     snapshot = await ctx.snapshot();
   } catch (err) {
-    findings.push(fail("proxmox.nodes", "cannot read /cluster/resources", describeFailure(err).message, "grant Sys.Audit on /nodes and VM.Audit on /vms"));
+    findings.push(
+      fail(
+        "proxmox.nodes",
+        "cannot read /cluster/resources",
+        describeFailure(err).message,
+        "grant Sys.Audit on /nodes and VM.Audit on /vms",
+      ),
+    );
     return;
   }
   findings.push(checkNodes(snapshot));

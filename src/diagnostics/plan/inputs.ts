@@ -64,7 +64,9 @@ function classesIn(file: string, text: string): MachineClass[] {
 export function setsFromFiles(files: PlanFiles): PlanMachineSet[] {
   const all = [...(files.template ? [files.template] : []), ...files.classFiles, ...files.counted.map((c) => c.file)];
   if (all.length === 0) {
-    throw new PlanInputError("nothing to plan: pass a cluster template with its class files, or --class FILE --count N");
+    throw new PlanInputError(
+      "nothing to plan: pass a cluster template with its class files, or --class FILE --count N",
+    );
   }
   const sources = [...new Set(all)].map((file) => ({ file, text: read(file) }));
   const report = validateSources(sources);
@@ -91,7 +93,8 @@ export function setsFromFiles(files: PlanFiles): PlanMachineSet[] {
       if (!ref) continue;
       const c = classes.find((k) => k.id === ref.name);
       if (!c) throw new PlanInputError(`${files.template}: machine class "${ref.name}" not found; pass its file too`);
-      if (ref.size === "unlimited") throw new PlanInputError(`${files.template}: ${set.machineSetId} has no fixed size`);
+      if (ref.size === "unlimited")
+        throw new PlanInputError(`${files.template}: ${set.machineSetId} has no fixed size`);
       sets.push({
         id: set.machineSetId,
         role: set.kind === "ControlPlane" ? "control-plane" : "worker",

@@ -13,7 +13,9 @@ export function renderPlan(report: PlanReport): string[] {
   out.push("");
   out.push("Nodes:");
   for (const n of report.nodes) {
-    out.push(`  ${n.name.padEnd(12)} ${n.status.padEnd(8)} ${n.cpus} cpus, ${formatBytes(n.memoryBytes)}, +${n.planned} planned`);
+    out.push(
+      `  ${n.name.padEnd(12)} ${n.status.padEnd(8)} ${n.cpus} cpus, ${formatBytes(n.memoryBytes)}, +${n.planned} planned`,
+    );
   }
   out.push("");
   out.push("Machines:");
@@ -59,7 +61,9 @@ export function renderPlan(report: PlanReport): string[] {
       : `Does not fit: ${failed} of ${report.machines.length} machine(s) have no node.`,
   );
   for (const h of report.headroom) {
-    out.push(`  ${h.className}: ${h.capped ? `${h.more}+` : h.more} more would fit${h.capped ? "" : ` (then: ${h.limit})`}`);
+    out.push(
+      `  ${h.className}: ${h.capped ? `${h.more}+` : h.more} more would fit${h.capped ? "" : ` (then: ${h.limit})`}`,
+    );
   }
   return out;
 }

@@ -1,8 +1,8 @@
 /** One read of `/cluster/resources`, turned into placement's snapshot. `plan` reads nothing else. */
 import type { ClusterResource as PlacementResource } from "../../provider/placement/index.ts";
 import { type ClusterSnapshot, snapshotFromClusterResources } from "../../provider/placement/index.ts";
-import type { ProxmoxClient } from "../../proxmox/index.ts";
 import { readVmMarks } from "../../provider/vmspec/index.ts";
+import type { ProxmoxClient } from "../../proxmox/index.ts";
 
 /**
  * @example

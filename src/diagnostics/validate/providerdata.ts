@@ -2,9 +2,10 @@
  * Checks the providerdata of every MachineClass document in a file against the provider's schema and
  * CEL rules, reporting each issue on the line of the offending key inside the class file.
  */
-import { parseProviderData } from "../../provider/providerdata/index.ts";
-import type { ProviderDataIssue } from "../../provider/providerdata/index.ts";
+
 import { readYamlDocuments } from "../../lab/scenario/yaml-reader.ts";
+import type { ProviderDataIssue } from "../../provider/providerdata/index.ts";
+import { parseProviderData } from "../../provider/providerdata/index.ts";
 import { keyLineIn } from "./key-lines.ts";
 import type { Severity, ValidationFinding } from "./types.ts";
 

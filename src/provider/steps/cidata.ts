@@ -56,15 +56,9 @@ export function cidataStep(deps: ProvisionerDeps): Step<MachineState> {
         if (isCidataError(err)) return fail(new ProvisionError("cidata_failed", err.message, { cause: err }));
         throw err;
       }
-      const storage = state.cidataStorage !== "" ? state.cidataStorage : state.isoStorage;
-      if (storage === "") {
-        return fail(
-          new ProvisionError(
-            "cidata_failed",
-            `request ${ctx.requestId} has no cidata storage in its state; set cidata_storage_selector or iso_storage_selector`,
-          ),
-        );
-      }
+      // A VM taken over from the Go provider was never placed by us: choose the cidata storage now.
+      const storage = state.cidataStorage !== "" ? state.cidataStorage : await chooseCidataStorage(deps, ctx, vm.node);
+      if (typeof storage !== "string") return fail(storage);
       const fileName = cidataFileName(deps.providerId, ctx.requestId);
       const volid = isoVolumeId(storage, fileName);
       // Upload every time: Proxmox overwrites the file, and the join token may have changed since a crash.
@@ -102,14 +96,22 @@ export function cidataStep(deps: ProvisionerDeps): Step<MachineState> {
   };
 }
 
-async function chooseCidataStorage(deps: ProvisionerDeps, ctx: StepContext<MachineState>, node: string): Promise<string | ProvisionError> {
+async function chooseCidataStorage(
+  deps: ProvisionerDeps,
+  ctx: StepContext<MachineState>,
+  node: string,
+): Promise<string | ProvisionError> {
   const data = providerDataOf(ctx.providerData);
   const selector = data.cidata_storage_selector ?? "true";
   const compiled = compileStorageSelector(selector);
-  if (!compiled.ok) return new ProvisionError("cidata_failed", `cidata_storage_selector: ${compiled.error.message}`, { cause: compiled.error });
+  if (!compiled.ok)
+    return new ProvisionError("cidata_failed", `cidata_storage_selector: ${compiled.error.message}`, {
+      cause: compiled.error,
+    });
   const snapshot = placementSnapshot(await readCluster(deps.pve), deps.providerId, []);
   const pick = selectStorage(compiled.program, snapshot.storages, { node, content: "iso", needBytes: CIDATA_BYTES });
-  if (!pick.ok) return new ProvisionError("cidata_failed", `no storage on ${node} can hold the cidata image: ${pick.message}`);
+  if (!pick.ok)
+    return new ProvisionError("cidata_failed", `no storage on ${node} can hold the cidata image: ${pick.message}`);
   return pick.storage.storage;
 }
 

@@ -24,7 +24,12 @@ export function checkNodes(snapshot: ClusterSnapshot): Finding {
   const all = snapshot.nodes.map((n) => `${n.name} (${n.status})`).join(", ");
   const offline = snapshot.nodes.filter((n) => n.status !== "online").map((n) => n.name);
   if (snapshot.nodes.length === 0) {
-    return fail(id, "the token sees no nodes", "/cluster/resources lists no node", "grant Sys.Audit on /nodes (see proxmox.privileges.inventory)");
+    return fail(
+      id,
+      "the token sees no nodes",
+      "/cluster/resources lists no node",
+      "grant Sys.Audit on /nodes (see proxmox.privileges.inventory)",
+    );
   }
   if (offline.length === snapshot.nodes.length) {
     return fail(id, "no node is online", all, "bring a node back; nothing can be placed");
@@ -65,7 +70,12 @@ function selectorFinding(id: string, what: string, report: SelectorReport, fix: 
     return fail(id, `${what}: no storage matches on any online node`, detail, fix);
   }
   if (missing.length > 0) {
-    return warn(id, `${what}: no storage matches on ${missing.join(", ")}`, `${detail}\nVMs cannot be placed on ${missing.join(", ")}`, fix);
+    return warn(
+      id,
+      `${what}: no storage matches on ${missing.join(", ")}`,
+      `${detail}\nVMs cannot be placed on ${missing.join(", ")}`,
+      fix,
+    );
   }
   return ok(id, `${what}: matches on every online node`, detail);
 }
@@ -95,15 +105,13 @@ export function checkStorages(classes: readonly ClassUnderCheck[], snapshot: Clu
     ["cidata_storage_selector", "proxmox.cidata-storage", "NoCloud cidata storage"],
   ] as const) {
     const rs = reportsFor(defaults, snapshot).filter((r) => r.key === key);
-    const worst = rs.map((r) =>
-      selectorFinding(
-        id,
-        `${what}${classes.length ? ` (${r.className})` : ""}`,
-        r,
-        `give each node a storage with content "iso" (e.g. local: Datacenter → Storage → local → Content: ISO image), or set ${key}`,
-      ),
+    const fix = `give each node a storage with content "iso" (e.g. local: Datacenter → Storage → local → Content: ISO image), or set ${key}`;
+    const each = rs.map((r) => selectorFinding(id, `${what}${classes.length ? ` (${r.className})` : ""}`, r, fix));
+    const bad = each.find((f) => f.status === "fail") ?? each.find((f) => f.status === "warn");
+    const uses = [...new Set(rs.flatMap((r) => r.nodes.map((n) => n.best ?? "")))].filter(Boolean).join(", ");
+    out.push(
+      bad ?? ok(id, `${what}: ${uses || "a storage"} on every online node`, each.map((f) => f.detail).join("\n")),
     );
-    out.push(worst.find((f) => f.status === "fail") ?? worst.find((f) => f.status === "warn") ?? worst[0] ?? ok(id, what));
   }
   return out;
 }
@@ -121,7 +129,9 @@ export async function checkBridges(ctx: DoctorContext, snapshot: ClusterSnapshot
       problems.push(`${node}: cannot list network (${(err as Error).message})`);
       continue;
     }
-    seen.push(`${node}: ${bridges.map((b) => `${b.iface}${b.vlanAware ? " (VLAN aware)" : ""}`).join(", ") || "no bridges"}`);
+    seen.push(
+      `${node}: ${bridges.map((b) => `${b.iface}${b.vlanAware ? " (VLAN aware)" : ""}`).join(", ") || "no bridges"}`,
+    );
     for (const need of needs) {
       const bridge = bridges.find((b) => b.iface === need.bridge);
       const users = need.usedBy.join(", ");
@@ -164,7 +174,9 @@ export async function checkMappings(ctx: DoctorContext): Promise<Finding> {
     for (const w of wanted) {
       const m = mappings.find((x) => x.id === w.mapping);
       if (!m) {
-        problems.push(`${kind} mapping "${w.mapping}" (used by ${w.usedBy}) does not exist or is not visible (needs Mapping.Audit/Mapping.Use)`);
+        problems.push(
+          `${kind} mapping "${w.mapping}" (used by ${w.usedBy}) does not exist or is not visible (needs Mapping.Audit/Mapping.Use)`,
+        );
         continue;
       }
       const nodes = m.map.map((entry) => /(?:^|,)node=([^,]+)/.exec(entry)?.[1] ?? "?");
@@ -179,7 +191,11 @@ export async function checkMappings(ctx: DoctorContext): Promise<Finding> {
       "create them under Datacenter → Resource Mappings with the names the classes use, and grant Mapping.Use on /mapping/pci/<name>",
     );
   }
-  return ok(id, "referenced resource mappings exist", `${seen.join("\n")}\nVMs using them can only be placed on those nodes`);
+  return ok(
+    id,
+    "referenced resource mappings exist",
+    `${seen.join("\n")}\nVMs using them can only be placed on those nodes`,
+  );
 }
 
 export async function checkHa(ctx: DoctorContext): Promise<Finding> {

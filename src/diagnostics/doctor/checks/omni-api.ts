@@ -41,20 +41,25 @@ function reachFailure(ctx: DoctorContext, err: unknown): Finding {
   );
 }
 
-export async function checkOmniApi(ctx: DoctorContext, session: OmniSession): Promise<{ findings: Finding[]; reachable: boolean }> {
+export async function checkOmniApi(
+  ctx: DoctorContext,
+  session: OmniSession,
+): Promise<{ findings: Finding[]; reachable: boolean }> {
   const findings: Finding[] = [];
   try {
     await session.state.get(SiderolinkAPIConfigs, SIDEROLINK_CONFIG_ID);
     findings.push(ok("omni.reachable", "Omni answers and accepts the key", ctx.target.omni?.endpoint ?? ""));
   } catch (err) {
-    return { findings: [reachFailure(ctx, err)], reachable: false };
+    const clock = checkClock(session);
+    // A signature rejected by a server whose clock is far from ours: the clock is the cause, not the key.
+    return { findings: [reachFailure(ctx, err), ...(clock.status === "fail" ? [clock] : [])], reachable: false };
   }
-  findings.push(await checkRegistered(ctx, session));
-  findings.push(checkClock(ctx, session));
+  findings.push(await checkRegistered(session));
+  findings.push(checkClock(session));
   return { findings, reachable: true };
 }
 
-async function checkRegistered(ctx: DoctorContext, session: OmniSession): Promise<Finding> {
+async function checkRegistered(session: OmniSession): Promise<Finding> {
   const id = session.key.providerId;
   let joinConfig: unknown;
   try {
@@ -62,7 +67,12 @@ async function checkRegistered(ctx: DoctorContext, session: OmniSession): Promis
   } catch (err) {
     joinConfig = isOmniError(err, "permission_denied") ? undefined : err;
     if (joinConfig instanceof Error) {
-      return fail("omni.registered", "cannot read the provider's registration", joinConfig.message, "see omni.reachable");
+      return fail(
+        "omni.registered",
+        "cannot read the provider's registration",
+        joinConfig.message,
+        "see omni.reachable",
+      );
     }
   }
   if (!joinConfig) {
@@ -80,10 +90,14 @@ async function checkRegistered(ctx: DoctorContext, session: OmniSession): Promis
   return ok("omni.registered", `infra provider "${id}" is registered`, ran);
 }
 
-function checkClock(ctx: DoctorContext, session: OmniSession): Finding {
+function checkClock(session: OmniSession): Finding {
   const last = session.serverDates.at(-1);
   if (!last) {
-    return ok("omni.clock", "clock within Omni's 5-minute limit", "Omni sent no date header; it accepted our signed calls");
+    return ok(
+      "omni.clock",
+      "clock within Omni's 5-minute limit",
+      "Omni sent no date header; it accepted our signed calls",
+    );
   }
   const skew = last.local - last.server;
   const seconds = Math.round(skew / 1000);
@@ -92,7 +106,12 @@ function checkClock(ctx: DoctorContext, session: OmniSession): Finding {
     return fail("omni.clock", "clock skew over Omni's 5-minute limit", detail, "sync this host's clock (chrony/NTP)");
   }
   if (Math.abs(skew) > 30_000) {
-    return warn("omni.clock", "noticeable clock skew", detail, "sync this host's clock (chrony/NTP) before it drifts past 5 minutes");
+    return warn(
+      "omni.clock",
+      "noticeable clock skew",
+      detail,
+      "sync this host's clock (chrony/NTP) before it drifts past 5 minutes",
+    );
   }
   return ok("omni.clock", "clock in sync with Omni", detail);
 }

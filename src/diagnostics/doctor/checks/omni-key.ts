@@ -39,7 +39,12 @@ export async function checkOmniKey(ctx: DoctorContext): Promise<{ findings: Find
   } else if (expires !== undefined && expires - now < 14 * DAY_MS) {
     const days = Math.floor((expires - now) / DAY_MS);
     findings.push(
-      warn("omni.key", `the Omni key expires in ${days} day(s)`, `${who} expires at ${new Date(expires).toISOString()}`, RENEW),
+      warn(
+        "omni.key",
+        `the Omni key expires in ${days} day(s)`,
+        `${who} expires at ${new Date(expires).toISOString()}`,
+        RENEW,
+      ),
     );
   } else {
     const until = expires === undefined ? "does not expire" : `valid until ${new Date(expires).toISOString()}`;
@@ -52,7 +57,11 @@ export async function checkOmniKey(ctx: DoctorContext): Promise<{ findings: Find
 function checkProviderId(ctx: DoctorContext, key: ServiceAccountKey): Finding {
   const configured = ctx.target.providerId;
   if (configured === key.providerId) {
-    return ok("omni.provider-id", `provider ID "${configured}" matches the key`, `key identity ${key.identity || key.name}`);
+    return ok(
+      "omni.provider-id",
+      `provider ID "${configured}" matches the key`,
+      `key identity ${key.identity || key.name}`,
+    );
   }
   const how = ctx.target.providerIdExplicit ? `--id ${configured}` : `the default ID "${configured}" (no --id given)`;
   return fail(

@@ -10,12 +10,12 @@ import {
   requirementsFor,
 } from "../../../provider/permissions/requirements.ts";
 import type { ClusterSnapshot } from "../../../provider/placement/index.ts";
+import { parseProviderData } from "../../../provider/providerdata/index.ts";
 import { selectorMatches } from "../../plan/selectors.ts";
 import type { DoctorContext } from "../context.ts";
 import { needsOf } from "../needs.ts";
 import { type Finding, fail, ok } from "../types.ts";
 import { onlineNodes } from "./inventory.ts";
-import { parseProviderData } from "../../../provider/providerdata/index.ts";
 
 /** The storages the classes would actually use on online nodes, by role. */
 function storagesInUse(ctx: DoctorContext, snapshot: ClusterSnapshot) {
@@ -24,7 +24,8 @@ function storagesInUse(ctx: DoctorContext, snapshot: ClusterSnapshot) {
   const used = { disk: new Set<string>(), iso: new Set<string>(), cidata: new Set<string>() };
   for (const c of classes) {
     for (const r of selectorMatches(c.name, c.data, snapshot)) {
-      const bucket = r.key === "iso_storage_selector" ? used.iso : r.key === "cidata_storage_selector" ? used.cidata : used.disk;
+      const bucket =
+        r.key === "iso_storage_selector" ? used.iso : r.key === "cidata_storage_selector" ? used.cidata : used.disk;
       if (!ctx.classes.length && bucket === used.disk) continue;
       for (const n of r.nodes) if (online.has(n.node) && n.best) bucket.add(n.best);
     }

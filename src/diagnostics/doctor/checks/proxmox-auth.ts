@@ -22,6 +22,11 @@ export async function checkProxmoxAuth(ctx: DoctorContext): Promise<Finding> {
     if (isProxmoxError(err, "tls_failed")) {
       return fail(id, "Proxmox TLS check failed", message, "see proxmox.tls");
     }
-    return fail(id, "Proxmox API did not answer", message, "check proxmox.url and that the node is up (see proxmox.tls)");
+    return fail(
+      id,
+      "Proxmox API did not answer",
+      message,
+      "check proxmox.url and that the node is up (see proxmox.tls)",
+    );
   }
 }

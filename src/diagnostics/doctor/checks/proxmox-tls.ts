@@ -32,7 +32,9 @@ export function probeTls(url: string, caFile: string | undefined, timeoutMs = 50
       ...(isIP(host) ? {} : { servername: host }),
       ...(ca ? { ca } : {}),
     });
-    socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error("TLS handshake timed out"), { code: "ETIMEDOUT" })));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(Object.assign(new Error("TLS handshake timed out"), { code: "ETIMEDOUT" })),
+    );
     socket.once("error", reject);
     socket.once("secureConnect", () => {
       const cert = socket.getPeerCertificate();

@@ -65,11 +65,14 @@ export async function checkRequests(
       counts.provisioned++;
     } else if (!status) {
       counts.waiting++;
-      if (now - since > ctx.stuckAfterMs) stuck.push(`${id}: no status for ${age(now - since)} (no provider picked it up)`);
+      if (now - since > ctx.stuckAfterMs)
+        stuck.push(`${id}: no status for ${age(now - since)} (no provider picked it up)`);
     } else {
       counts.provisioning++;
       if (now - since > ctx.stuckAfterMs) {
-        stuck.push(`${id}: ${stageName(status.stage)} for ${age(now - since)}: ${status.status || status.error || "no status text"}`);
+        stuck.push(
+          `${id}: ${stageName(status.stage)} for ${age(now - since)}: ${status.status || status.error || "no status text"}`,
+        );
       }
     }
   }
@@ -94,7 +97,9 @@ export async function checkRequests(
       ),
     );
   } else {
-    findings.push(ok("omni.requests", requests.length ? "no machine request failed or stuck" : "no machine requests yet", summary));
+    findings.push(
+      ok("omni.requests", requests.length ? "no machine request failed or stuck" : "no machine requests yet", summary),
+    );
   }
   return { findings, classes: [...classes.values()] };
 }

@@ -58,7 +58,13 @@ export async function checkSiderolink(ctx: DoctorContext, session: OmniSession):
     return fail(id, "cannot read Omni's SideroLink API URL", (err as Error).message, "see omni.reachable");
   }
   const host = hostOf(url);
-  if (!host) return fail(id, "Omni advertises no usable SideroLink API URL", `"${url}"`, "set Omni's --machine-api-advertised-url");
+  if (!host)
+    return fail(
+      id,
+      "Omni advertises no usable SideroLink API URL",
+      `"${url}"`,
+      "set Omni's --machine-api-advertised-url",
+    );
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : await (ctx.lookup ?? defaultLookup)(host);
@@ -83,7 +89,11 @@ export async function checkSiderolink(ctx: DoctorContext, session: OmniSession):
   }
   if (kinds.has("loopback") || kinds.has("link-local") || kinds.has("unspecified")) {
     if (ctx.target.source.startsWith("lab ") && kinds.has("loopback")) {
-      return ok(id, "SideroLink API URL is the lab's loopback address", `${detail}; the lab's simulated VMs share this host`);
+      return ok(
+        id,
+        "SideroLink API URL is the lab's loopback address",
+        `${detail}; the lab's simulated VMs share this host`,
+      );
     }
     return fail(
       id,
