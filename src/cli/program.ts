@@ -1,5 +1,7 @@
 import { Command } from "commander";
+import { registerDoctorCommand } from "./commands/doctor.ts";
 import { registerLabCommand } from "./commands/lab.ts";
+import { registerPlanCommand } from "./commands/plan.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerSchemaCommand } from "./commands/schema.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
   registerLabCommand(program);
   registerRunCommand(program);
   registerValidateCommand(program);
+  registerPlanCommand(program);
+  registerDoctorCommand(program);
   registerSchemaCommand(program);
   return program;
 }

@@ -3,9 +3,9 @@
  * config file, flags and environment `run` takes.
  */
 import { ConfigError, DEFAULTS, type ProviderFlags, resolveConfig } from "../config/index.ts";
+import { readLabCredentials } from "../lab/credentials.ts";
 import type { Overcommit } from "../provider/placement/index.ts";
 import type { ProxmoxClientOptions } from "../proxmox/index.ts";
-import { readLabCredentials } from "./lab-credentials.ts";
 
 export interface OmniTarget {
   endpoint: string;

@@ -64,4 +64,43 @@ describe("omni-proxmox doctor", () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^FAIL config: configuration does not parse/m);
   });
+
+  it("takes the same config file and Omni flags as run", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const config = join(lab.dir, "config.yaml");
+    const p = lab.credentials.proxmox;
+    writeFileSync(
+      config,
+      `proxmox:\n  url: "${p.url}"\n  tokenID: "${p.tokenID}"\n  tokenSecret: "${p.tokenSecret}"\n  fingerprint: "${p.fingerprint}"\n`,
+    );
+    const o = lab.credentials.omni;
+    const r = await runCommand(registerDoctorCommand, [
+      "doctor",
+      "--json",
+      "--config-file",
+      config,
+      "--omni-api-endpoint",
+      o.endpoint,
+      "--omni-service-account-key",
+      o.serviceAccountKey,
+      "--omni-ca-file",
+      o.caFile ?? "",
+      "--id",
+      "matrix-cluster",
+      CLASSES,
+    ]);
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    // Outside --lab, the lab's loopback SideroLink URL is what it would be for real VMs: unreachable.
+    assert.deepEqual(
+      report.findings.filter((f) => f.status !== "ok").map((f) => [f.id, f.status]),
+      [["omni.siderolink", "fail"]],
+    );
+    assert.equal(r.code, 1);
+    assert.equal(report.source, `config ${config}`);
+    assert.equal(
+      report.findings.find((f) => f.id === "proxmox.tls")?.title,
+      "Proxmox certificate matches the pinned fingerprint",
+    );
+    assert.ok(!r.stdout.includes(o.serviceAccountKey) && !r.stdout.includes(p.tokenSecret), "no secrets in the output");
+  });
 });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { registerPlanCommand } from "../../src/cli/commands/plan.ts";
 import type { PlanReport } from "../../src/diagnostics/plan/index.ts";
+import { defaultMatrixWorld } from "../../src/lab/pve/index.ts";
+import { markTags } from "../../src/provider/vmspec/index.ts";
 import { startTestLab, type TestLab } from "../diagnostics/lab-harness.ts";
 import { runCommand } from "./run-command.ts";
 
@@ -68,7 +70,7 @@ describe("omni-proxmox plan", () => {
     assert.equal(code, 0);
     assert.match(stdout, /talos-prod-01-workers-1 \(matrix-worker\) → \w+: disk on vm_ssd, ISO on local/);
     assert.match(stdout, /why: /);
-    assert.match(stdout, /Fits: all 5 machine\(s\)/);
+    assert.match(stdout, /Fits: all 5 new machine\(s\)/);
     assert.match(stdout, /matrix-worker: 7 more would fit/);
   });
 
@@ -154,5 +156,56 @@ describe("omni-proxmox plan", () => {
     ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /credentials\.json: cannot read \(ENOENT\); start the lab/);
+  });
+
+  it("does not place a set's machines again when their VMs already exist", async () => {
+    const world = defaultMatrixWorld();
+    world.vms.push({
+      vmid: 201,
+      node: "golf",
+      status: "running",
+      config: {
+        name: "talos-prod-01-workers-bcdfgh",
+        cores: 4,
+        memory: "16384",
+        scsi0: "vm_ssd:vm-201-disk-0,size=100G",
+        tags: markTags("matrix-cluster", "talos-prod-01-workers-bcdfgh").join(";"),
+      },
+    });
+    const deployed = await startTestLab({ omni: false, world });
+    try {
+      const { report } = await plan(deployed, "--json", TEMPLATE, CLASSES);
+      assert.ok(report);
+      assert.deepEqual(report.existing, [
+        { set: "talos-prod-01-workers", requestId: "talos-prod-01-workers-bcdfgh", vmid: 201, node: "golf" },
+      ]);
+      assert.equal(report.machines.filter((m) => m.set === "talos-prod-01-workers").length, 1);
+      assert.equal(report.machines.length, 4);
+    } finally {
+      await deployed.close();
+    }
+  });
+
+  it("takes the provider's config file instead of --lab (no Omni settings needed)", async () => {
+    const config = join(lab.dir, "config.yaml");
+    const p = lab.credentials.proxmox;
+    writeFileSync(
+      config,
+      `proxmox:\n  url: "${p.url}"\n  tokenID: "${p.tokenID}"\n  tokenSecret: "${p.tokenSecret}"\n  caFile: "${p.caFile}"\n`,
+    );
+    const r = await runCommand(registerPlanCommand, [
+      "plan",
+      "--json",
+      "--config-file",
+      config,
+      "--class",
+      WORKER,
+      "--count",
+      "2",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as PlanReport;
+    assert.equal(report.source, `config ${config}`);
+    assert.equal(report.machines.length, 2);
   });
 });

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LabCredentials } from "../../src/diagnostics/lab-credentials.ts";
+import type { LabCredentials } from "../../src/lab/credentials.ts";
 import { type OmniSimulator, startOmniSimulator } from "../../src/lab/omni/index.ts";
 import { defaultMatrixWorld, type PveSimulator, type PveWorld, startPveSimulator } from "../../src/lab/pve/index.ts";
 

@@ -222,6 +222,17 @@ describe("issue 5 failure modes", () => {
         }),
       );
 
+      // Another provider's orphan: same software, different provider ID — not ours to remove.
+      await pve.waitForTask(
+        await pve.createVm("hotel", {
+          vmid: 591,
+          name: "gone-request",
+          memory: 512,
+          tags: "omni-proxmox;omni-provider.other-cluster;omni-request.gone-request",
+          description: "omni-proxmox.provider-id: other-cluster\nomni-proxmox.request-id: gone-request",
+        }),
+      );
+
       const id = "fm7-workers-isos";
       requestMachine(world, id, `${SMALL}\niso_storage_selector: name == "isos"`, "fm7-workers");
       await waitFor("provisioned", () => isProvisioned(world, id), world);

@@ -84,6 +84,14 @@ describe("deprovision and scale to zero", () => {
         world.pve.admin.snapshot().volumes.some((v) => v.vmid === 100),
         "the unrelated VM keeps its disk",
       );
+
+      // Shared Talos ISOs outlive their VMs until garbage collection (reading Omni over gRPC) finds them unreferenced.
+      const isosOfOurs = () =>
+        world.pve.admin.snapshot().volumes.filter((v) => v.volid.includes(`omni-${PROVIDER_ID}-talos-`));
+      assert.ok(isosOfOurs().length > 0);
+      const report = await world.provider?.gc.runOnce();
+      assert.equal(report?.outcome, "swept");
+      assert.deepEqual(isosOfOurs(), []);
     } finally {
       await pve.close();
     }

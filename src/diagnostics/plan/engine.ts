@@ -12,7 +12,14 @@ import {
   type Reservation,
 } from "../../provider/placement/index.ts";
 import { selectorMatches } from "./selectors.ts";
-import { HEADROOM_CAP, type Headroom, type PlanMachineSet, type PlannedMachine, type PlanReport } from "./types.ts";
+import {
+  type ExistingMachine,
+  HEADROOM_CAP,
+  type Headroom,
+  type PlanMachineSet,
+  type PlannedMachine,
+  type PlanReport,
+} from "./types.ts";
 
 export interface PlanInput {
   readonly source: string;
@@ -35,8 +42,10 @@ export function planPlacement(input: PlanInput): PlanReport {
   const ordered = [...input.sets].sort((a, b) => (a.role === b.role ? 0 : a.role === "control-plane" ? -1 : 1));
   const reservations: Reservation[] = [];
   const machines: PlannedMachine[] = [];
+  const existing = existingMachines(input.snapshot, ordered);
   for (const set of ordered) {
-    for (let i = 0; i < set.count; i++) {
+    const have = existing.filter((e) => e.set === set.id).length;
+    for (let i = have; i < set.count; i++) {
       const request = requestFor(set, i);
       const r = placeMachine({ snapshot: input.snapshot, request, reservations, overcommit });
       const base = { set: set.id, className: set.className, name: request.requestId };
@@ -65,6 +74,7 @@ export function planPlacement(input: PlanInput): PlanReport {
   const classes = uniqueBy(ordered, (s) => s.className);
   return {
     source: input.source,
+    existing,
     overcommit,
     nodes: [...input.snapshot.nodes]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -80,6 +90,24 @@ export function planPlacement(input: PlanInput): PlanReport {
     fits: machines.every((m) => m.ok),
     headroom: classes.map((s) => headroomFor(s, input.snapshot, reservations, overcommit)),
   };
+}
+
+/**
+ * VMs whose marks name a request of a planned set (Omni names requests `<set>-<6 chars>`): a template
+ * that is already deployed is not placed a second time, as syncing it again would create nothing.
+ */
+function existingMachines(snapshot: ClusterSnapshot, sets: readonly PlanMachineSet[]): ExistingMachine[] {
+  const out: ExistingMachine[] = [];
+  for (const vm of snapshot.vms) {
+    const set = sets.find(
+      (s) =>
+        vm.requestId !== undefined &&
+        /^[a-z0-9]{6}$/.test(vm.requestId.slice(s.id.length + 1)) &&
+        vm.requestId.startsWith(`${s.id}-`),
+    );
+    if (set && vm.requestId) out.push({ set: set.id, requestId: vm.requestId, vmid: vm.vmid, node: vm.node });
+  }
+  return out.sort((a, b) => a.vmid - b.vmid);
 }
 
 /** Keeps placing machines of one class on top of the plan until one does not fit. */

@@ -18,7 +18,12 @@ export function renderPlan(report: PlanReport): string[] {
     );
   }
   out.push("");
-  out.push("Machines:");
+  if (report.existing.length > 0) {
+    out.push("Already there (not placed again):");
+    for (const e of report.existing) out.push(`  = ${e.requestId} on ${e.node} (VMID ${e.vmid})`);
+    out.push("");
+  }
+  out.push(report.machines.length ? "Machines:" : "Machines: none to add.");
   for (const m of report.machines) {
     if (!m.ok) {
       out.push(`  ✗ ${m.name} (${m.className}): does not fit: ${m.message}`);
@@ -57,7 +62,7 @@ export function renderPlan(report: PlanReport): string[] {
   const failed = report.machines.filter((m) => !m.ok).length;
   out.push(
     report.fits
-      ? `Fits: all ${report.machines.length} machine(s) place under the overcommit limits.`
+      ? `Fits: all ${report.machines.length} new machine(s) place under the overcommit limits.`
       : `Does not fit: ${failed} of ${report.machines.length} machine(s) have no node.`,
   );
   for (const h of report.headroom) {

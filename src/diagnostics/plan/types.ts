@@ -76,8 +76,18 @@ export interface NodeSummary {
   readonly planned: number;
 }
 
+/** A VM of a planned set that already exists (its request ID starts with the set ID): not placed again. */
+export interface ExistingMachine {
+  readonly set: string;
+  readonly requestId: string;
+  readonly vmid: number;
+  readonly node: string;
+}
+
 export interface PlanReport {
   readonly source: string;
+  /** VMs the template's sets already have; only the missing ones are placed. */
+  readonly existing: readonly ExistingMachine[];
   readonly overcommit: Overcommit;
   readonly nodes: readonly NodeSummary[];
   readonly machines: readonly PlannedMachine[];
