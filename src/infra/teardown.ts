@@ -25,6 +25,7 @@ import {
 } from "../omni/resources.ts";
 import { copyResource, type ReconcileEnv } from "./env.ts";
 import { errorText } from "./errors.ts";
+import { callHook, type StepOutcome } from "./hooks.ts";
 import { assertActive, type MachineRequest, type MachineRequestStatus, nextTryText, requestView } from "./provision.ts";
 import type { HandlerResult } from "./queue.ts";
 
@@ -63,6 +64,7 @@ export async function teardownRequest<S>(
   const stateRes = await env.state.find(env.stateType, id);
   if (stateRes) {
     const started = performance.now();
+    let outcome: StepOutcome = "done";
     try {
       await env.provider.deprovision({
         requestId: id,
@@ -73,6 +75,7 @@ export async function teardownRequest<S>(
         signal,
       });
     } catch (err) {
+      outcome = "fail";
       assertActive(signal);
       const delay = env.failBackoff.next(id);
       const message = scrubSecrets(errorText(err));
@@ -80,8 +83,7 @@ export async function teardownRequest<S>(
       if (mrs) await showDeprovisionError(env, mrs, message, delay);
       return { requeueAfterMs: delay };
     } finally {
-      const outcome = signal.aborted ? "retry" : "done";
-      env.hooks?.stepFinished?.("deprovision", outcome, (performance.now() - started) / 1000);
+      callHook(env.hooks, "stepFinished", "deprovision", outcome, (performance.now() - started) / 1000);
     }
     assertActive(signal);
     env.failBackoff.reset(id);

@@ -19,7 +19,10 @@ const HELP =
  */
 export function parseLabFaults(text: string): LabFaults {
   const faults: LabFaults = { rules: [], offlineNodes: [] };
-  for (const item of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, value = ""] = item.split("=", 2).map((s) => s.trim()) as [string, string?];
     switch (key) {
       case "error-rate":

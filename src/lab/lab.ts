@@ -8,7 +8,13 @@ import type { LabFaults } from "./faults-spec.ts";
 import { type OmniSimulator, startOmniSimulator } from "./omni/index.ts";
 import { spawnProvider, stopProvider } from "./provider-process.ts";
 import { defaultMatrixWorld, type PveSimulator, startPveSimulator } from "./pve/index.ts";
-import { findLeftovers, type Leftovers, LabScenario, loadSeedScenario, type ProgressSummary } from "./scenario/index.ts";
+import {
+  findLeftovers,
+  LabScenario,
+  type Leftovers,
+  loadSeedScenario,
+  type ProgressSummary,
+} from "./scenario/index.ts";
 
 export const LAB_PROVIDER_ID = "matrix-cluster";
 

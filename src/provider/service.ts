@@ -124,6 +124,7 @@ export async function startProvider(config: ProviderConfig, opts: StartProviderO
     providerId,
     identity: identityOf(config),
     book: new ReservationBook(states),
+    states,
     isos: new IsoShare(pve, { task: timing.task }),
     vmids: new VmidAllocators(pve, config.proxmox.vmidRange),
     overcommit: config.overcommit,

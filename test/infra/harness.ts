@@ -11,6 +11,7 @@ import type { BackoffPolicy } from "../../src/infra/backoff.ts";
 import type { InfraHooks } from "../../src/infra/hooks.ts";
 import { scaledLeaseTiming } from "../../src/infra/lease.ts";
 import { createInfraRuntime, type InfraRuntime, type InfraRuntimeOptions } from "../../src/infra/runtime.ts";
+import type { InfraProviderDefinition } from "../../src/infra/steps.ts";
 import { type OmniSimulator, startOmniSimulator } from "../../src/lab/omni/index.ts";
 import type { Resource as SimResource } from "../../src/lab/omni/model.ts";
 import { createLogger, type Logger, silentLogger } from "../../src/observability/logger.ts";
@@ -53,7 +54,12 @@ export interface InfraHarness {
   key: ServiceAccountKey;
   fake: FakeProvisioner;
   /** A new client + runtime pair (each runtime gets its own HTTP/2 connection). */
-  runtime(overrides?: Partial<InfraRuntimeOptions<FakeState>> & { provider?: FakeProvisioner }): TestRuntime;
+  /** `provider` defaults to the shared fake provisioner. */
+  runtime(
+    overrides?: Partial<Omit<InfraRuntimeOptions<FakeState>, "provider">> & {
+      provider?: { definition: InfraProviderDefinition<FakeState> };
+    },
+  ): TestRuntime;
   createRequest(id: string, labels?: Record<string, string>): void;
   status(id: string): MachineRequestStatusSpec | undefined;
   resource(namespace: string, type: string, id: string): SimResource | undefined;
@@ -90,7 +96,11 @@ export async function startInfraHarness(
         if (cut) throw new ConnectError("connection cut by the test", Code.Unavailable);
         return next(req);
       };
-      const transport = createOmniTransport({ endpoint: omni.url, key, interceptors: [severable] });
+      // Unary calls in flight when the simulator restarts can hang forever (no default deadline in the
+      // transport yet; reported), so tests bound them.
+      const deadline: Interceptor = (next) => async (req) =>
+        req.stream ? next(req) : next({ ...req, signal: AbortSignal.any([req.signal, AbortSignal.timeout(5_000)]) });
+      const transport = createOmniTransport({ endpoint: omni.url, key, interceptors: [severable, deadline] });
       transports.push(transport);
       const state = new StateClient(transport, key.providerId, {
         watchRetry: { initialMs: 5, maxIntervalMs: 50, maxElapsedMs: 60_000 },

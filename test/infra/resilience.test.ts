@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { MachineRequestStatusSpec_Stage as Stage } from "../../src/omni/gen/omni/specs/infra_pb.js";
 import { scaledLeaseTiming } from "../../src/infra/lease.ts";
+import { MachineRequestStatusSpec_Stage as Stage } from "../../src/omni/gen/omni/specs/infra_pb.js";
 import { type InfraHarness, MR_TYPE, NS_INFRA, startInfraHarness } from "./harness.ts";
 
 /** Simulator, runtime and test share one event loop here: give the lease room under a burst of 50 requests. */
@@ -31,11 +31,7 @@ describe("no request is lost across dropped streams and Omni restarts", () => {
     await h.omni.restart();
     for (const id of ids.slice(35)) h.createRequest(id);
 
-    await h.until(
-      () => ids.every((id) => h.status(id)?.stage === Stage.PROVISIONED),
-      "all 50 provisioned",
-      60_000,
-    );
+    await h.until(() => ids.every((id) => h.status(id)?.stage === Stage.PROVISIONED), "all 50 provisioned", 60_000);
 
     // The runtime restarts too, and Omni restarts in the middle of scale-down.
     await runtime.stop();

@@ -39,7 +39,11 @@ describe("runtime killed between steps resumes at the persisted step", () => {
       await second.stop();
 
       for (const step of completed) {
-        assert.equal(h.fake.count(h.fake.runs, step, id), runsAtKill.get(step), `${step} never re-runs after the restart`);
+        assert.equal(
+          h.fake.count(h.fake.runs, step, id),
+          runsAtKill.get(step),
+          `${step} never re-runs after the restart`,
+        );
       }
       assert.ok(h.fake.count(h.fake.runs, next, id) > (runsAtKill.get(next) ?? 0), `${next} runs again`);
       for (const step of FAKE_STEP_NAMES) {

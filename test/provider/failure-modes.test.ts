@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { defaultMatrixWorld } from "../../src/lab/pve/index.ts";
 import { silentLogger } from "../../src/observability/logger.ts";
 import { sweep } from "../../src/provider/gc/index.ts";
+import { createVmWithFreshVmid, VmidAllocator } from "../../src/proxmox/index.ts";
 import {
   adminPve,
   allProvisioned,
@@ -58,7 +59,7 @@ describe("issue 5 failure modes", () => {
     await world?.close();
   });
 
-  test("failure mode 2: no VMID collisions under parallel scale-up, foreign VMs in the range skipped", async () => {
+  test("failure mode 2: no VMID collisions under parallel scale-up, racing another client, foreign VMs skipped", async () => {
     const pve = adminPve(world);
     try {
       for (const vmid of [500, 502, 503]) {
@@ -67,8 +68,27 @@ describe("issue 5 failure modes", () => {
       const ids = Array.from({ length: 10 }, (_, i) =>
         requestMachine(world, `scale-workers-vmid${String(i).padStart(2, "0")}`, SMALL, "scale-workers"),
       );
+      // Another process (say, Terraform) allocating from the same range at the same time, with its own allocator:
+      // Proxmox arbitrates, the loser of each race gets `already_exists` and takes the next ID.
+      const other = new VmidAllocator(pve, { range: { min: 500, max: 599 } });
+      const racing = await Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          const { vmid, upid } = await createVmWithFreshVmid(pve, other, "hotel", (id) => ({
+            vmid: id,
+            name: `terraform-${i}`,
+            memory: 512,
+          }));
+          await pve.waitForTask(upid);
+          return vmid;
+        }),
+      );
       await waitFor("10 provisioned", () => ids.every((id) => isProvisioned(world, id)), world, 90_000);
       const vmids = ids.map((id) => vmOf(world, id)?.vmid ?? 0);
+      assert.equal(
+        new Set([...vmids, ...racing]).size,
+        15,
+        `no VMID shared with the other client: ${racing.join(",")}`,
+      );
       assert.equal(new Set(vmids).size, 10, `distinct VMIDs: ${vmids.join(",")}`);
       for (const vmid of vmids) {
         assert.ok(vmid >= 500 && vmid <= 599, `${vmid} in the configured range`);
@@ -195,6 +215,15 @@ describe("issue 5 failure modes", () => {
       assert.equal(vmOf(world, id), undefined, `${id}: no VM`);
       await tearDown(world, id);
     }
+  });
+
+  test("options Proxmox refuses to API tokens fail validation up front, before anything is created", async () => {
+    const id = requestMachine(world, "fm9-workers-hugepages", `${SMALL}\nhugepages: "2"`, "fm9-workers");
+    await waitFor("validation failed", () => statuses(world)[id]?.stage === "FAILED", world);
+    assert.match(statuses(world)[id]?.error ?? "", /hugepages.*root@pam/);
+    assert.match(statuses(world)[id]?.status ?? "", /"validate" \(1\/6\)/);
+    assert.equal(vmOf(world, id), undefined);
+    await tearDown(world, id);
   });
 
   test("failure mode 7: ISO placement is selectable, unreferenced ISOs are garbage-collected, cidata images cleaned up", async () => {

@@ -97,6 +97,49 @@ describe("deprovision and scale to zero", () => {
     }
   });
 
+  test("HA rules of a machine request set: node affinity and anti-affinity join every member, and go with the last", async () => {
+    const pve = adminPve(world);
+    try {
+      const ha = `${SMALL}\nha:\n  state: started\n  node_affinity_nodes: [foxtrot, golf]\n  resource_affinity: negative`;
+      // Both members at once: whichever registers second sees the other and creates the anti-affinity rule.
+      const first = requestMachine(world, "lab-hagroup-gggggg", ha, "lab-hagroup");
+      const second = requestMachine(world, "lab-hagroup-hhhhhh", ha, "lab-hagroup");
+      await waitFor(
+        "both members provisioned",
+        () => isProvisioned(world, first) && isProvisioned(world, second),
+        world,
+      );
+      const sids = [first, second].map((id) => `vm:${vmOf(world, id)?.vmid}`).sort();
+      const secondSid = `vm:${vmOf(world, second)?.vmid}`;
+      const rules = await pve.listHaRules();
+      const nodes = rules.find((r) => r.rule === `omni-${PROVIDER_ID}-lab-hagroup-nodes`);
+      const spread = rules.find((r) => r.rule === `omni-${PROVIDER_ID}-lab-hagroup-spread`);
+      assert.equal(nodes?.type, "node-affinity");
+      assert.equal(nodes?.nodes, "foxtrot,golf");
+      assert.deepEqual(nodes?.resources.split(",").sort(), sids);
+      assert.equal(spread?.affinity, "negative");
+      assert.deepEqual(spread?.resources.split(",").sort(), sids);
+
+      await tearDown(world, first);
+      const after = await pve.listHaRules();
+      assert.equal(
+        after.find((r) => r.rule === nodes?.rule)?.resources,
+        secondSid,
+        "the remaining member stays in the node-affinity rule",
+      );
+      assert.equal(
+        after.find((r) => r.rule === spread?.rule),
+        undefined,
+        "an anti-affinity rule needs two members",
+      );
+      await tearDown(world, second);
+      assert.deepEqual(await pve.listHaRules(), []);
+      assert.deepEqual(await pve.listHaResources(), []);
+    } finally {
+      await pve.close();
+    }
+  });
+
   test("a VM migrated to another node out of band is deprovisioned where it is now", async () => {
     const id = requestMachine(world, "lab-moved-cccccc", `${SMALL}\nnode: foxtrot`);
     await waitFor("provisioned", () => isProvisioned(world, id), world);

@@ -33,7 +33,7 @@ describe("30 parallel requests on 3 nodes", () => {
         return done === FITTING && waiting === COUNT - FITTING;
       },
       world,
-      150_000,
+      110_000,
     );
   });
   after(async () => {

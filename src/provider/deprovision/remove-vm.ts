@@ -1,9 +1,10 @@
 /**
- * Removing one VM of ours for good: its HA resource, a graceful shutdown (bounded) then a hard stop,
+ * Removing one VM of ours for good: its HA rule memberships and HA resource, a graceful shutdown (bounded) then a hard stop,
  * and destroy with purge + destroy-unreferenced-disks (removes it from HA, backup and replication
  * config and frees every disk it owns). "Already gone" is success, decided by error code.
  */
 import { isProxmoxError, type ProxmoxClient, type WaitOptions } from "../../proxmox/index.ts";
+import { removeFromHa } from "../steps/ha.ts";
 
 export interface RemoveVmOptions {
   /** Seconds to wait for the guest to shut down before stopping it (0 stops at once). */
@@ -20,19 +21,12 @@ export async function removeVm(
   vm: { readonly vmid: number; readonly node: string; readonly status: string },
   options: RemoveVmOptions,
 ): Promise<void> {
-  await removeHaResource(pve, vm.vmid);
+  await removeFromHa(pve, vm.vmid);
   if (vm.status === "running") await powerOff(pve, vm.node, vm.vmid, options);
   await ignoreGone(async () => {
     const upid = await pve.deleteVm(vm.node, vm.vmid, { purge: true, destroyUnreferencedDisks: true });
     await pve.waitForTask(upid, options.task);
   });
-}
-
-async function removeHaResource(pve: ProxmoxClient, vmid: number): Promise<void> {
-  const sid = `vm:${vmid}`;
-  const resources = await pve.listHaResources("vm");
-  if (!resources.some((r) => r.sid === sid)) return;
-  await ignoreGone(() => pve.removeHaResource(sid));
 }
 
 async function powerOff(pve: ProxmoxClient, node: string, vmid: number, options: RemoveVmOptions): Promise<void> {

@@ -102,8 +102,13 @@ export async function sweep(
       { vmid: vm.vmid, node: vm.node, request: marks.requestId },
       "garbage collection: removing an orphaned VM",
     );
-    await removeVm(deps.pve, vm, { shutdownTimeoutSec: 0, task: deps.timing.task });
-    removedVms.push(vm.vmid);
+    if (
+      await attempt(logger, `VM ${vm.vmid}`, () =>
+        removeVm(deps.pve, vm, { shutdownTimeoutSec: 0, task: deps.timing.task }),
+      )
+    ) {
+      removedVms.push(vm.vmid);
+    }
   }
 
   const cidata = cidataPrefix(deps.providerId);
@@ -125,8 +130,23 @@ export async function sweep(
       if (deps.isos.recentlyUsed(file.node, file.storage, file.shared, file.fileName, graceMs)) continue;
     }
     logger.info({ volume: file.volid, node: file.node }, "garbage collection: removing an unreferenced image");
-    await deleteVolume(deps.pve, file, deps.timing.task);
-    removedVolumes.push(file.volid);
+    if (await attempt(logger, file.volid, () => deleteVolume(deps.pve, file, deps.timing.task))) {
+      removedVolumes.push(file.volid);
+    }
   }
   return { outcome: "swept", removedVms, removedVolumes };
+}
+
+/** One removal; a failure (a lock, a node going away) is logged and retried next sweep, the sweep goes on. */
+async function attempt(logger: Logger, what: string, fn: () => Promise<void>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err), object: what },
+      "garbage collection could not remove an object; retrying next sweep",
+    );
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import type { Logger } from "../../observability/logger.ts";
 import { type ProxmoxClient, VmidAllocator, type VmidRange, type WaitOptions } from "../../proxmox/index.ts";
 import type { IsoShare } from "../images/index.ts";
 import type { Overcommit } from "../placement/index.ts";
-import type { ReservationBook } from "../state/index.ts";
+import type { MachineStateSource, ReservationBook } from "../state/index.ts";
 import type { ApiIdentity } from "../vmspec/index.ts";
 
 /** How long steps wait for Proxmox tasks and how soon they ask to be run again. */
@@ -36,6 +36,8 @@ export interface ProvisionerDeps {
   /** Who talks to Proxmox (root-only options need a root@pam password session). */
   readonly identity: ApiIdentity;
   readonly book: ReservationBook;
+  /** Every state resource of this provider (machine request set members for HA rules). */
+  readonly states: MachineStateSource;
   readonly isos: IsoShare;
   readonly vmids: VmidAllocators;
   readonly overcommit?: Partial<Overcommit>;

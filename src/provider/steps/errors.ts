@@ -10,6 +10,7 @@
  * - `vm_missing`: the VM this request created is gone (deleted out of band).
  * - `cidata_failed`: the NoCloud image could not be uploaded or attached.
  * - `start_failed`: the VM did not start.
+ * - `ha_failed`: the HA configuration the class asks for cannot be applied (e.g. a rule in `ha.rules` is missing).
  */
 export type ProvisionErrorCode =
   | "invalid_provider_data"
@@ -19,7 +20,8 @@ export type ProvisionErrorCode =
   | "create_failed"
   | "vm_missing"
   | "cidata_failed"
-  | "start_failed";
+  | "start_failed"
+  | "ha_failed";
 
 export class ProvisionError extends Error {
   readonly code: ProvisionErrorCode;

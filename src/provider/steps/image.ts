@@ -21,7 +21,8 @@ export function imageStep(deps: ProvisionerDeps): Step<MachineState> {
     name: "image",
     async run(ctx) {
       const state = ctx.state;
-      if (state.vmid !== 0 && state.volumeId !== "") return done();
+      // The VM exists already (resumed, or taken over from the Go provider): it has its boot medium.
+      if (state.vmid !== 0) return done();
       const data = providerDataOf(ctx.providerData);
       const asset = await ctx.ensureBootAsset({
         kind: "iso",

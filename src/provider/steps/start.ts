@@ -5,11 +5,11 @@
  */
 import { done, fail, retryAfter, type Step, type StepContext, type StepResult } from "../../infra/steps.ts";
 import { isProxmoxError, type ProxmoxError } from "../../proxmox/index.ts";
-import type { HaConfig } from "../providerdata/index.ts";
 import type { MachineState } from "../state/index.ts";
 import { providerDataOf } from "./data.ts";
 import { failureDelay, type ProvisionerDeps } from "./deps.ts";
-import { ProvisionError } from "./errors.ts";
+import { isProvisionError, ProvisionError } from "./errors.ts";
+import { ensureHa } from "./ha.ts";
 import { type LocatedVm, locateRequestVms } from "./locate.ts";
 import { awaitTask } from "./tasks.ts";
 
@@ -36,7 +36,17 @@ export function startStep(deps: ProvisionerDeps): Step<MachineState> {
       ctx.setMachineUuid(state.uuid);
       const data = providerDataOf(ctx.providerData);
       if (data.ha && !state.haRegistered) {
-        await registerHa(deps, vm.vmid, data.ha);
+        try {
+          await ensureHa(
+            deps.pve,
+            deps.states,
+            { providerId: deps.providerId, requestId: ctx.requestId, requestSetId: ctx.requestSetId, vmid: vm.vmid },
+            data.ha,
+          );
+        } catch (err) {
+          if (isProvisionError(err)) return fail(err);
+          throw err;
+        }
         state.haRegistered = true;
       }
       if (vm.status === "running") return started(ctx);
@@ -60,20 +70,6 @@ export function startStep(deps: ProvisionerDeps): Step<MachineState> {
       return started(ctx);
     },
   };
-}
-
-async function registerHa(deps: ProvisionerDeps, vmid: number, ha: HaConfig): Promise<void> {
-  try {
-    await deps.pve.addHaResource(`vm:${vmid}`, {
-      state: ha.state ?? "started",
-      ...(ha.comment !== undefined ? { comment: ha.comment } : {}),
-      ...(ha.max_restart !== undefined ? { maxRestart: ha.max_restart } : {}),
-      ...(ha.max_relocate !== undefined ? { maxRelocate: ha.max_relocate } : {}),
-      ...(ha.failback !== undefined ? { failback: ha.failback } : {}),
-    });
-  } catch (err) {
-    if (!isProxmoxError(err, "already_exists")) throw err;
-  }
 }
 
 async function isRunning(deps: ProvisionerDeps, vm: LocatedVm): Promise<boolean> {
