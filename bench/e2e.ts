@@ -161,6 +161,7 @@ async function provision(
       concurrency: 8,
       overcommit: { memory: 1, cpu: 4, storage: 1 },
       gcIntervalMs: 0,
+      isoGraceMs: 0,
       logLevel: "silent",
       logFormat: "json",
     };

@@ -35,6 +35,7 @@ export interface ProviderConfig {
   concurrency: number;
   overcommit: { memory: number; cpu: number; storage: number };
   gcIntervalMs: number;
+  isoGraceMs: number;
   metricsAddr?: string;
   logLevel: string;
   logFormat: "json" | "pretty";
@@ -63,6 +64,7 @@ export const DEFAULTS = {
   concurrency: 8,
   overcommit: { memory: 1, cpu: 4, storage: 1 },
   gcIntervalMs: 10 * 60_000,
+  isoGraceMs: 15 * 60_000,
   proxmoxTimeoutMs: 30_000,
 } as const;
 
@@ -116,6 +118,7 @@ export function resolveConfig(flags: ProviderFlags, env: NodeJS.ProcessEnv): Pro
     concurrency: flags.concurrency ?? provider.concurrency ?? DEFAULTS.concurrency,
     overcommit: { ...DEFAULTS.overcommit, ...provider.overcommit },
     gcIntervalMs: provider.gcIntervalSeconds === undefined ? DEFAULTS.gcIntervalMs : provider.gcIntervalSeconds * 1000,
+    isoGraceMs: provider.isoGraceSeconds === undefined ? DEFAULTS.isoGraceMs : provider.isoGraceSeconds * 1000,
     ...(flags.metricsAddr ? { metricsAddr: flags.metricsAddr } : {}),
     logLevel: flags.logLevel ?? "info",
     logFormat,

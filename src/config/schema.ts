@@ -40,7 +40,13 @@ export const providerFileSchema = z
       })
       .strict()
       .optional(),
-    gcIntervalSeconds: z.number().int().min(0).optional(),
+    gcIntervalSeconds: z.number().int().min(0).optional().describe("garbage-collection sweep interval; 0 turns it off"),
+    isoGraceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Talos ISOs younger than this are never garbage-collected (a request may be about to use one)"),
     concurrency: z.number().int().min(1).max(256).optional(),
   })
   .strict();

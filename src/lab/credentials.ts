@@ -94,6 +94,7 @@ export function labConfigYaml(credentials: Pick<LabCredentials, "proxmox">): str
     "provider:",
     "  # Sweep often so scale-to-zero leaves nothing behind within seconds (real setups: minutes).",
     "  gcIntervalSeconds: 5",
+    "  isoGraceSeconds: 5",
     "",
   ].join("\n");
 }

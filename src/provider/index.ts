@@ -11,7 +11,6 @@ export { GarbageCollector, type LiveRequests, readLiveRequests, type SweepReport
 export { IsoShare } from "./images/index.ts";
 export { createProxmoxProvisioner, type ProvisionerInfo } from "./provisioner.ts";
 export {
-  endpointTemplate,
   type RunningProvider,
   ServiceError,
   type ServiceErrorCode,

@@ -148,6 +148,7 @@ export async function startProvider(config: ProviderConfig, opts: StartProviderO
   });
   const gc = new GarbageCollector(deps, {
     intervalMs: config.gcIntervalMs,
+    isoGraceMs: config.isoGraceMs,
     isLeader: () => runtime.isLeader(),
     live: () => readLiveRequests(state, providerId, states),
     logger: logger.child({ component: "gc" }),
@@ -200,17 +201,7 @@ function metricsHooks(metrics: ProviderMetrics): InfraHooks {
   };
 }
 
-/** `/nodes/golf/qemu/1042/config` → `/nodes/{node}/qemu/{vmid}/config` (bounded label values). */
-export function endpointTemplate(path: string): string {
-  return path
-    .replace(/^\/nodes\/[^/]+/, "/nodes/{node}")
-    .replace(/\/(qemu|lxc)\/\d+/, "/$1/{vmid}")
-    .replace(/\/storage\/[^/]+/, "/storage/{storage}")
-    .replace(/\/content\/.+$/, "/content/{volume}")
-    .replace(/\/tasks\/[^/]+/, "/tasks/{upid}")
-    .replace(/\/ha\/resources\/[^/]+/, "/ha/resources/{sid}");
-}
-
 function countProxmoxRequest(metrics: ProviderMetrics, record: RequestRecord): void {
-  metrics.proxmoxRequests.labels(record.method, endpointTemplate(record.path), String(record.status)).inc();
+  metrics.proxmoxRequests.labels(record.method, record.endpoint, String(record.status)).inc();
+  metrics.proxmoxRequestDuration.labels(record.method, record.endpoint).observe(record.durationMs / 1000);
 }

@@ -109,6 +109,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     concurrency: options.concurrency ?? 8,
     overcommit: options.overcommit ?? { memory: 1, cpu: 4, storage: 1 },
     gcIntervalMs: 0,
+    isoGraceMs: 0,
     logLevel: "silent",
     logFormat: "json",
   };

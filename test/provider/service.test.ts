@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type OmniSimulator, startOmniSimulator } from "../../src/lab/omni/index.ts";
 import { silentLogger } from "../../src/observability/logger.ts";
-import { endpointTemplate, startProvider } from "../../src/provider/service.ts";
+import { startProvider } from "../../src/provider/service.ts";
 
 describe("startProvider", () => {
   let omni: OmniSimulator;
@@ -33,6 +33,7 @@ describe("startProvider", () => {
           concurrency: 1,
           overcommit: { memory: 1, cpu: 4, storage: 1 },
           gcIntervalMs: 0,
+          isoGraceMs: 0,
           logLevel: "silent",
           logFormat: "json",
         },
@@ -41,14 +42,5 @@ describe("startProvider", () => {
       (err: Error & { code?: string }) =>
         err.code === "provider_id_mismatch" && err.message.includes("--id other-cluster") && !err.message.includes(key),
     );
-  });
-
-  test("Proxmox paths become bounded metric labels", () => {
-    assert.equal(endpointTemplate("/nodes/golf/qemu/1042/status/start"), "/nodes/{node}/qemu/{vmid}/status/start");
-    assert.equal(
-      endpointTemplate("/nodes/golf/storage/local/content/local:iso/x.iso"),
-      "/nodes/{node}/storage/{storage}/content/{volume}",
-    );
-    assert.equal(endpointTemplate("/cluster/resources"), "/cluster/resources");
   });
 });
