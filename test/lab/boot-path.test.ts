@@ -15,7 +15,7 @@ import { encodeJoinToken, LABEL, NS, type OmniSimulator, startOmniSimulator, TYP
 import { type PveSimulator, startPveSimulator } from "../../src/lab/pve/index.ts";
 import { ScenarioController } from "../../src/lab/scenario/omni-controllers.ts";
 import { ProgressModel, renderSummaryTable } from "../../src/lab/scenario/progress.ts";
-import { parseClusterTemplate, parseMachineClass } from "../../src/lab/scenario/templates.ts";
+import { parseClusterTemplate, parseMachineClass } from "../../src/templates/index.ts";
 import { joinUserData, StandInProvider } from "./stand-in-provider.ts";
 
 const PROVIDER = "matrix-cluster";

@@ -14,7 +14,7 @@ import {
   parseClusterTemplate,
   parseMachineClasses,
   resolveMachineClasses,
-} from "../../src/lab/scenario/templates.ts";
+} from "../../src/templates/index.ts";
 
 const CORPUS = join(import.meta.dirname, "fixtures/validate");
 

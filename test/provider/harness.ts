@@ -14,16 +14,16 @@ import { type OmniSimulator, startOmniSimulator } from "../../src/lab/omni/index
 import { defaultMatrixWorld, type PveSimulator, type PveWorld, startPveSimulator } from "../../src/lab/pve/index.ts";
 import { ScenarioController } from "../../src/lab/scenario/omni-controllers.ts";
 import { decodeRequestStatus, type RequestStatusFields } from "../../src/lab/scenario/specs.ts";
+import { createLogger, silentLogger } from "../../src/observability/logger.ts";
+import { type RunningProvider, type StartProviderOptions, startProvider } from "../../src/provider/service.ts";
+import { ProxmoxClient } from "../../src/proxmox/index.ts";
+import { decodePropertyString, formatForConfigKey } from "../../src/proxmox/propstring.ts";
 import {
   type ClusterTemplate,
   type MachineClass,
   parseClusterTemplate,
   parseMachineClasses,
-} from "../../src/lab/scenario/templates.ts";
-import { createLogger, silentLogger } from "../../src/observability/logger.ts";
-import { type RunningProvider, type StartProviderOptions, startProvider } from "../../src/provider/service.ts";
-import { ProxmoxClient } from "../../src/proxmox/index.ts";
-import { decodePropertyString, formatForConfigKey } from "../../src/proxmox/propstring.ts";
+} from "../../src/templates/index.ts";
 
 export const PROVIDER_ID = "matrix-cluster";
 const REPO = new URL("../../", import.meta.url);

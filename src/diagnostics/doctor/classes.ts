@@ -1,6 +1,7 @@
 /** Machine classes named on the doctor's command line, validated, as classes to check the cluster against. */
-import { parseMachineClasses } from "../../lab/scenario/templates.ts";
+
 import { parseProviderData } from "../../provider/providerdata/index.ts";
+import { parseMachineClasses } from "../../templates/index.ts";
 import { formatFinding, readSources, validateSources } from "../validate/index.ts";
 import type { ClassUnderCheck } from "./context.ts";
 import { type Finding, fail, ok } from "./types.ts";

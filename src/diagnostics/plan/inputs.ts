@@ -4,13 +4,8 @@
  * only repeat validate's findings less clearly.
  */
 import { readFileSync } from "node:fs";
-import {
-  detectYamlKind,
-  type MachineClass,
-  parseClusterTemplate,
-  parseMachineClasses,
-} from "../../lab/scenario/templates.ts";
 import { parseProviderData } from "../../provider/providerdata/index.ts";
+import { detectYamlKind, type MachineClass, parseClusterTemplate, parseMachineClasses } from "../../templates/index.ts";
 import { readSources, type ValidationFinding, validateSources } from "../validate/index.ts";
 import type { PlanMachineSet } from "./types.ts";
 

@@ -3,14 +3,14 @@
  * class references among the given files, and returns every finding sorted by file and line. Pure: the
  * caller reads the files.
  */
-import type { Diagnostic } from "../../lab/scenario/diagnostics.ts";
+import type { Diagnostic } from "../../templates/index.ts";
 import {
   detectYamlKind,
   type MachineClass,
   parseClusterTemplate,
   parseMachineClasses,
   resolveMachineClasses,
-} from "../../lab/scenario/templates.ts";
+} from "../../templates/index.ts";
 import { checkProviderData } from "./providerdata.ts";
 import type { FileKind, ValidationFinding, ValidationReport } from "./types.ts";
 

@@ -3,9 +3,9 @@
  * CEL rules, reporting each issue on the line of the offending key inside the class file.
  */
 
-import { readYamlDocuments } from "../../lab/scenario/yaml-reader.ts";
 import type { ProviderDataIssue } from "../../provider/providerdata/index.ts";
 import { parseProviderData } from "../../provider/providerdata/index.ts";
+import { readYamlDocuments } from "../../templates/yaml-reader.ts";
 import { keyLineIn } from "./key-lines.ts";
 import type { Severity, ValidationFinding } from "./types.ts";
 

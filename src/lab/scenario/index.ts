@@ -1,8 +1,6 @@
 /**
- * The lab's Omni side and its inputs: cluster template / MachineClass parsing (shared with `validate`),
- * Omni's request-set controller, the progress model and its renderers, and the runner that wires them.
+ * The lab's Omni side: Omni's request-set controller, the progress model and its renderers, and the runner that wires them.
  */
-export { type Diagnostic, type DiagnosticCode, formatDiagnostic, hasErrors, type ParseResult } from "./diagnostics.ts";
 export { isMachineRequestIdOf, machineRequestId, type RandomSource, REQUEST_ID_ALPHABET, seededRandom } from "./ids.ts";
 export { findLeftovers, type Leftovers } from "./leftovers.ts";
 export {
@@ -34,19 +32,3 @@ export {
   withCounts,
 } from "./seed.ts";
 export { decodeRequestSpec, decodeRequestStatus, type RequestStage, type RequestStatusFields } from "./specs.ts";
-export {
-  type AutoProvision,
-  type ClusterTemplate,
-  detectYamlKind,
-  MACHINE_CLASS_TYPE,
-  type MachineClass,
-  type MachineClassRef,
-  type MachineSetTemplate,
-  parseClusterTemplate,
-  parseMachineClass,
-  parseMachineClasses,
-  providerDataFileLine,
-  resolveMachineClasses,
-  type TemplatePatch,
-  versionWithoutV,
-} from "./templates.ts";

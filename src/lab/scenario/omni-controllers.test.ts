@@ -3,6 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import {
+  type ClusterTemplate,
+  type MachineClass,
+  parseClusterTemplate,
+  parseMachineClass,
+} from "../../templates/index.ts";
 import { type OmniAdmin, startOmniSimulator } from "../omni/index.ts";
 import { isMachineRequestIdOf, machineRequestId, REQUEST_ID_ALPHABET, seededRandom } from "./ids.ts";
 import {
@@ -14,7 +20,6 @@ import {
   type ScenarioEvent,
 } from "./omni-controllers.ts";
 import { decodeRequestSpec } from "./specs.ts";
-import { type ClusterTemplate, type MachineClass, parseClusterTemplate, parseMachineClass } from "./templates.ts";
 
 const examples = join(import.meta.dirname, "../../../examples");
 const read = (rel: string): string => readFileSync(join(examples, rel), "utf8");

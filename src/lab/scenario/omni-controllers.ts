@@ -6,19 +6,21 @@
  *
  * It drives the simulator's in-process admin API, as Omni's own controllers work on Omni's state.
  */
-import type { OmniAdmin } from "../omni/admin.ts";
-import type { MachineRequestSpecFields } from "../omni/specs.ts";
-import { type Diagnostic, hasErrors } from "./diagnostics.ts";
-import { machineRequestId, type RandomSource, seededRandom } from "./ids.ts";
-import { decodeRequestStatus, type RequestStatusFields } from "./specs.ts";
+
 import {
   type ClusterTemplate,
+  type Diagnostic,
   type GrpcTunnelSetting,
+  hasErrors,
   type MachineClass,
   type MachineSetKind,
   resolveMachineClasses,
   versionWithoutV,
-} from "./templates.ts";
+} from "../../templates/index.ts";
+import type { OmniAdmin } from "../omni/admin.ts";
+import type { MachineRequestSpecFields } from "../omni/specs.ts";
+import { machineRequestId, type RandomSource, seededRandom } from "./ids.ts";
+import { decodeRequestStatus, type RequestStatusFields } from "./specs.ts";
 
 const NS_INFRA = "infra-provider";
 const TYPE_REQUEST = "MachineRequests.omni.sidero.dev";

@@ -3,11 +3,12 @@
  * requests, scaling), the boot watcher (started VMs → registrations) and the progress model, polled from
  * the Proxmox simulator's snapshot. The provider is not part of this: it runs separately, over the wire.
  */
+
+import type { ClusterTemplate, MachineClass } from "../../templates/index.ts";
 import { type BootOutcome, BootWatcher, type MachineJoinSink, type PveSnapshotSource } from "../boot/boot-watcher.ts";
 import type { RandomSource } from "./ids.ts";
 import { type MachineRequestSetPlan, type OmniStatePort, ScenarioController } from "./omni-controllers.ts";
 import { ProgressModel, renderLiveView } from "./progress.ts";
-import type { ClusterTemplate, MachineClass } from "./templates.ts";
 
 export interface LabScenarioOptions {
   /** The Proxmox simulator's admin (`pve.admin`): snapshots of VMs and volumes. */

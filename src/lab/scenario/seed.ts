@@ -4,15 +4,16 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Diagnostic, hasErrors } from "./diagnostics.ts";
 import {
   type ClusterTemplate,
+  type Diagnostic,
+  hasErrors,
   type MachineClass,
   type MachineSetTemplate,
   parseClusterTemplate,
   parseMachineClass,
   resolveMachineClasses,
-} from "./templates.ts";
+} from "../../templates/index.ts";
 
 /** `<repo>/examples`, resolved from this file so it works from any working directory. */
 export const EXAMPLES_DIR = join(import.meta.dirname, "../../../examples");

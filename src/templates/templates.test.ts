@@ -13,7 +13,7 @@ import {
   versionWithoutV,
 } from "./templates.ts";
 
-const examples = join(import.meta.dirname, "../../../examples");
+const examples = join(import.meta.dirname, "../../examples");
 const read = (rel: string): string => readFileSync(join(examples, rel), "utf8");
 
 function only(diagnostics: Diagnostic[], severity: "error" | "warning" = "error"): Diagnostic[] {
