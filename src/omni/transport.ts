@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import type * as http2 from "node:http2";
 import type { Interceptor, Transport } from "@connectrpc/connect";
-import { compressionGzip, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { compressionGzip, createGrpcTransport } from "@connectrpc/connect-node";
+import type { Logger } from "../observability/logger.ts";
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STREAM_TIMEOUT_MS, withDefaultDeadlines } from "./deadlines.ts";
 import { OmniError } from "./errors.ts";
 import type { ServiceAccountKey } from "./key.ts";
+import { GuardedSessionManager } from "./session-manager.ts";
 import { createSigningInterceptor } from "./signing.ts";
 
 /** gRPC message limit on both sides (Omni's receive limit and the Go client's). */
@@ -27,6 +30,15 @@ export interface OmniTransportOptions {
   interceptors?: Interceptor[];
   /** Signing clock (tests). */
   clock?: () => Date;
+  /**
+   * Deadline of unary calls that set none (default 30 s; 0 = none). An expired deadline rejects with
+   * `OmniError` code `unavailable` (grpcCode `DeadlineExceeded`): retry it like any other outage.
+   */
+  callTimeoutMs?: number;
+  /** Deadline of List streams that set none (default 5 min; 0 = none). Watch streams never get one. */
+  streamTimeoutMs?: number;
+  /** Receives (at debug level) connection-level errors such as Omni going away while the connection is idle. */
+  logger?: Logger;
 }
 
 /** A Connect transport bound to one Omni endpoint and identity. Call close() to drop the HTTP/2 connection. */
@@ -75,6 +87,8 @@ export function resolveDialTarget(endpoint: string): DialTarget {
  * Creates the gRPC (HTTP/2) transport to Omni: every call signed with the service-account key, `providerid`
  * metadata on State calls, gzip responses accepted, 32 MiB message limit, keepalive PINGs every 60 s while
  * streams are open, TLS verified against the system roots or `caFile` unless `insecureSkipVerify`.
+ * Unary calls get a 30 s deadline and List streams 5 min unless they bring their own; Watch stays open. A
+ * connection dropped by Omni (restart, GOAWAY) while idle is reopened on the next call, never a crash.
  *
  * @example
  * const transport = createOmniTransport({ endpoint: "https://omni.example.com", key });
@@ -94,10 +108,12 @@ export function createOmniTransport(options: OmniTransportOptions): OmniTranspor
     nodeOptions.rejectUnauthorized = options.insecureSkipVerify !== true;
     nodeOptions.ALPNProtocols = ["h2"];
   }
-  const sessionManager = new Http2SessionManager(
+  const logger = options.logger;
+  const sessionManager = new GuardedSessionManager(
     dial.baseUrl,
     { pingIntervalMs: KEEPALIVE_INTERVAL_MS, pingTimeoutMs: KEEPALIVE_TIMEOUT_MS, pingIdleConnection: false },
     nodeOptions,
+    (err) => logger?.debug({ target: dial.target, err: err.message }, "Omni connection closed with an error"),
   );
   const providerId = options.key.providerId;
   const providerIdInterceptor: Interceptor = (next) => (req) => {
@@ -117,12 +133,18 @@ export function createOmniTransport(options: OmniTransportOptions): OmniTranspor
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
   });
+  const bounded = withDefaultDeadlines(transport, {
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    streamTimeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+  });
   return {
-    unary: transport.unary.bind(transport),
-    stream: transport.stream.bind(transport),
+    unary: bounded.unary,
+    stream: bounded.stream,
     providerId,
     target: dial.target,
     tls: dial.tls,
     close: () => sessionManager.abort(),
   };
 }
+
+export { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STREAM_TIMEOUT_MS } from "./deadlines.ts";

@@ -24,7 +24,7 @@ import { placementSnapshot, readCluster } from "./cluster.ts";
 import { providerDataOf } from "./data.ts";
 import { failureDelay, type ProvisionerDeps } from "./deps.ts";
 import { ProvisionError } from "./errors.ts";
-import { locateRequestVms } from "./locate.ts";
+import { requireRequestVm } from "./locate.ts";
 import { awaitTask } from "./tasks.ts";
 
 /** Every timestamp inside the image: equal inputs give byte-identical images. */
@@ -35,20 +35,13 @@ export function cidataStep(deps: ProvisionerDeps): Step<MachineState> {
     name: "cidata",
     async run(ctx) {
       const state = ctx.state;
-      const [vm] = await locateRequestVms(deps.pve, {
+      const vm = await requireRequestVm(deps.pve, {
         providerId: deps.providerId,
         requestId: ctx.requestId,
         vmid: state.vmid,
         uuid: state.uuid,
       });
-      if (!vm) {
-        return fail(
-          new ProvisionError(
-            "vm_missing",
-            `VM ${state.vmid} of request ${ctx.requestId} is gone (deleted out of band?); delete the machine request to replace it`,
-          ),
-        );
-      }
+      if (vm instanceof ProvisionError) return fail(vm);
       let image: Uint8Array;
       try {
         image = buildImage(ctx, vm.vmid);

@@ -7,6 +7,7 @@
 import { decodeSmbios1, isProxmoxError, type ProxmoxClient, type VmConfig } from "../../proxmox/index.ts";
 import { readVmMarks } from "../vmspec/index.ts";
 import { type ClusterView, hasRequestTags, readCluster } from "./cluster.ts";
+import { ProvisionError } from "./errors.ts";
 
 export interface LocatedVm {
   readonly vmid: number;
@@ -78,4 +79,19 @@ export async function readConfig(pve: ProxmoxClient, node: string, vmid: number)
     if (isProxmoxError(err, "not_found")) return undefined;
     throw err;
   }
+}
+
+/**
+ * The VM a request created, wherever it runs now (it may have migrated), or a `vm_missing` error when it
+ * is gone: steps after `create` never re-create a VM behind the operator's back.
+ */
+export async function requireRequestVm(pve: ProxmoxClient, input: LocateInput): Promise<LocatedVm | ProvisionError> {
+  const [vm] = await locateRequestVms(pve, input);
+  return (
+    vm ??
+    new ProvisionError(
+      "vm_missing",
+      `VM ${input.vmid} of request ${input.requestId} is gone (deleted out of band?); delete the machine request to replace it`,
+    )
+  );
 }

@@ -10,7 +10,7 @@ import { providerDataOf } from "./data.ts";
 import { failureDelay, type ProvisionerDeps } from "./deps.ts";
 import { isProvisionError, ProvisionError } from "./errors.ts";
 import { ensureHa } from "./ha.ts";
-import { type LocatedVm, locateRequestVms } from "./locate.ts";
+import { type LocatedVm, requireRequestVm } from "./locate.ts";
 import { awaitTask } from "./tasks.ts";
 
 export function startStep(deps: ProvisionerDeps): Step<MachineState> {
@@ -18,20 +18,13 @@ export function startStep(deps: ProvisionerDeps): Step<MachineState> {
     name: "start",
     async run(ctx) {
       const state = ctx.state;
-      const [vm] = await locateRequestVms(deps.pve, {
+      const vm = await requireRequestVm(deps.pve, {
         providerId: deps.providerId,
         requestId: ctx.requestId,
         vmid: state.vmid,
         uuid: state.uuid,
       });
-      if (!vm) {
-        return fail(
-          new ProvisionError(
-            "vm_missing",
-            `VM ${state.vmid} of request ${ctx.requestId} is gone (deleted out of band?); delete the machine request to replace it`,
-          ),
-        );
-      }
+      if (vm instanceof ProvisionError) return fail(vm);
       state.node = vm.node;
       ctx.setMachineUuid(state.uuid);
       const data = providerDataOf(ctx.providerData);
