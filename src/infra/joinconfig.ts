@@ -4,6 +4,7 @@
  * Pure functions, no I/O; the output matches the Go provider library byte for byte.
  */
 import { createHmac } from "node:crypto";
+import { goJson, goJsonStringMap } from "../omni/gojson.ts";
 import { InfraError } from "./errors.ts";
 
 /** First address of the SideroLink prefix `fdae:41e4:649b:9303::/64`; Omni listens there for events and logs. */
@@ -89,7 +90,7 @@ export function encodeJoinToken(plain: string, version: JoinTokenVersion, extraD
   if (version === "plain" || plain.startsWith("v1:") || plain.startsWith("v2:")) return plain;
   const extraJson = goJsonStringMap(extraData);
   const signature = createHmac("sha256", Buffer.from(plain, "utf8")).update(extraJson, "utf8").digest("base64");
-  const body = `{"extra_data":${extraJson},"signature":${goJsonString(signature)}}`;
+  const body = `{"extra_data":${extraJson},"signature":${goJson(signature)}}`;
   return `${version}:${Buffer.from(body, "utf8").toString("base64")}`;
 }
 
@@ -154,21 +155,6 @@ export function yamlScalar(value: string): string {
     /^(true|false|yes|no|on|off|y|n|null|~)$/i.test(value) ||
     /^[-+]?(\.?[0-9]|\.inf|\.nan)/i.test(value);
   return ambiguous ? `'${value.replaceAll("'", "''")}'` : value;
-}
-
-/** A JSON object with sorted keys and Go's HTML-safe escaping, as `encoding/json` marshals a map[string]string. */
-function goJsonStringMap(map: Record<string, string>): string {
-  const keys = Object.keys(map).sort();
-  return `{${keys.map((k) => `${goJsonString(k)}:${goJsonString(map[k] ?? "")}`).join(",")}}`;
-}
-
-function goJsonString(value: string): string {
-  return JSON.stringify(value)
-    .replaceAll("<", "\\u003c")
-    .replaceAll(">", "\\u003e")
-    .replaceAll("&", "\\u0026")
-    .replaceAll("\u2028", "\\u2028")
-    .replaceAll("\u2029", "\\u2029");
 }
 
 function parseGoQuery(raw: string): Map<string, string[]> {

@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { createMessage, enums, sign } from "openpgp";
+import { goJson } from "./gojson.ts";
 import type { ServiceAccountKey } from "./key.ts";
 
 /** Signature scheme version written in the first field of `x-sidero-signature`. */
@@ -42,16 +43,6 @@ export function buildSignaturePayload(method: string, headers: HeaderLookup): st
     signed[name] = value === null ? null : [value];
   }
   return goJson({ headers: signed, method });
-}
-
-/** JSON.stringify plus the escapes Go's encoder applies, so our bytes equal what the Go client sends. */
-function goJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replaceAll("<", "\\u003c")
-    .replaceAll(">", "\\u003e")
-    .replaceAll("&", "\\u0026")
-    .replaceAll("\u2028", "\\u2028")
-    .replaceAll("\u2029", "\\u2029");
 }
 
 /**
