@@ -1,5 +1,5 @@
 /**
- * Regression tests for failure modes 2–7 of issue 5 (each reported against the Go provider), one
+ * Regression tests for failure modes 2–7 of issue 5 (1 and 8: failure-modes-1-8.test.ts) (each reported against the Go provider), one
  * test per mode, named after it. Everything runs against the simulators over the wire.
  */
 import assert from "node:assert/strict";
