@@ -33,14 +33,7 @@ function orDefault(explicit: number | undefined, fallback: number): number | und
 export function withDefaultDeadlines(transport: Transport, deadlines: CallDeadlines): Transport {
   return {
     unary: (method, signal, timeoutMs, header, input, contextValues) =>
-      transport.unary(
-        method,
-        signal,
-        orDefault(timeoutMs, deadlines.callTimeoutMs),
-        header,
-        input,
-        contextValues,
-      ),
+      transport.unary(method, signal, orDefault(timeoutMs, deadlines.callTimeoutMs), header, input, contextValues),
     stream: (method, signal, timeoutMs, header, input, contextValues) => {
       const openEnded = OPEN_ENDED_STREAMS.has(`${method.parent.typeName}/${method.name}`);
       return transport.stream(

@@ -19,7 +19,7 @@ export type SessionErrorListener = (err: Error) => void;
  * );
  */
 export class GuardedSessionManager extends Http2SessionManager {
-  readonly #guarded = new WeakSet<http2.ClientHttp2Session>();
+  readonly #guarded = new WeakSet<http2.Http2Session>();
   readonly #onSessionError: SessionErrorListener;
 
   constructor(
@@ -44,7 +44,7 @@ export class GuardedSessionManager extends Http2SessionManager {
     return stream;
   }
 
-  #guard(session: http2.ClientHttp2Session | undefined): void {
+  #guard(session: http2.Http2Session | undefined): void {
     if (session === undefined || this.#guarded.has(session)) return;
     this.#guarded.add(session);
     session.on("error", (err: Error) => this.#onSessionError(err));

@@ -1,6 +1,6 @@
 /**
  * Shared setup for runtime tests: an Omni simulator over gRPC, a registered provider, our Omni client,
- * the fake provisioner, and runtimes with shrunk timings (lease 300 ms, heartbeat 100 ms, backoffs in ms).
+ * the fake provisioner, and runtimes with shrunk timings (lease 1.5 s, heartbeat 100 ms, backoffs in ms).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,6 +39,31 @@ export const STATE_TYPE = `Machine.${PROVIDER_ID}.infraprovider.sidero.dev`;
 export const LEASE_TYPE = `Lease.${PROVIDER_ID}.infraprovider.sidero.dev`;
 export const FINALIZER = `${PROVIDER_ID}.ProvisionController`;
 export const OWNER = FINALIZER;
+
+/** Generous: a full `npm test` runs suites side by side on 2 busy cores. */
+const UNTIL_TIMEOUT_MS = 30_000;
+const CALL_TIMEOUT_MS = 5_000;
+const CLOSE_STEP_MS = 15_000;
+
+/** Waits for `work` but no longer than `ms` (the timer never keeps the process alive). */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const FAST: BackoffPolicy = { initialMs: 10, factor: 1.5, maxMs: 100, jitter: 0 };
 export const FAST_LEASE = scaledLeaseTiming(0.1);
@@ -96,11 +121,14 @@ export async function startInfraHarness(
         if (cut) throw new ConnectError("connection cut by the test", Code.Unavailable);
         return next(req);
       };
-      // Unary calls in flight when the simulator restarts can hang forever (no default deadline in the
-      // transport yet; reported), so tests bound them.
-      const deadline: Interceptor = (next) => async (req) =>
-        req.stream ? next(req) : next({ ...req, signal: AbortSignal.any([req.signal, AbortSignal.timeout(5_000)]) });
-      const transport = createOmniTransport({ endpoint: omni.url, key, interceptors: [severable, deadline] });
+      // The transport's default deadline bounds calls cut by a simulator restart; 5 s keeps recovery quick.
+      const transport = createOmniTransport({
+        endpoint: omni.url,
+        key,
+        interceptors: [severable],
+        callTimeoutMs: CALL_TIMEOUT_MS,
+        logger,
+      });
       transports.push(transport);
       const state = new StateClient(transport, key.providerId, {
         watchRetry: { initialMs: 5, maxIntervalMs: 50, maxElapsedMs: 60_000 },
@@ -122,16 +150,9 @@ export async function startInfraHarness(
         ...rest,
       });
       runtimes.push(runtime);
-      const stop = runtime.stop.bind(runtime);
       return Object.assign(runtime, {
         cutOff() {
           cut = true;
-        },
-        // An idle HTTP/2 session left open across a simulator restart trips connect-node's GOAWAY handling
-        // (an uncaught "received GOAWAY without any open streams"), so a stopped runtime drops its connection.
-        async stop() {
-          await stop();
-          transport.close();
         },
       });
     },
@@ -143,7 +164,7 @@ export async function startInfraHarness(
       return res ? fromBinary(MachineRequestStatusSpecSchema, res.spec.protoSpec) : undefined;
     },
     resource: (namespace, type, id) => omni.admin.get(namespace, type, id),
-    until(check, what, timeoutMs = 10_000) {
+    until(check, what, timeoutMs = UNTIL_TIMEOUT_MS) {
       return new Promise<void>((resolve, reject) => {
         const finish = (err?: Error) => {
           clearTimeout(timer);
@@ -161,15 +182,17 @@ export async function startInfraHarness(
         };
         // The store is replaced on restart(), so also re-check on a slow timer.
         const unsubscribe = omni.admin.subscribe(() => queueMicrotask(test));
-        const poll = setInterval(test, 25);
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), timeoutMs);
+        // Unref'd: a wait abandoned by a timed-out test must not keep the test file alive.
+        const poll = setInterval(test, 25).unref();
+        const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), timeoutMs).unref();
         test();
       });
     },
     async close() {
-      await Promise.allSettled(runtimes.map((r) => r.stop()));
+      // Runs after failed or timed-out tests too: every step is bounded so the test file always exits.
+      await settleWithin(Promise.allSettled(runtimes.map((r) => r.stop())), CLOSE_STEP_MS);
       for (const t of transports) t.close();
-      await omni.close();
+      await settleWithin(omni.close(), CLOSE_STEP_MS);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
