@@ -52,6 +52,12 @@ describe("gRPC code mapping (omni-protocol.md §3.5)", () => {
     }
   });
 
+  it("a stream the server refused while restarting is retryable, other Internal errors are not", () => {
+    const refused = new ConnectError("Stream closed with error code NGHTTP2_REFUSED_STREAM", Code.Internal);
+    assert.ok(isOmniError(toOmniError(refused, "create", "create x"), "unavailable"));
+    assert.ok(isOmniError(toOmniError(new ConnectError("boom", Code.Internal), "create", "create x"), "internal"));
+  });
+
   it("passes OmniErrors through and recognises codes", () => {
     const e = new OmniError("invalid", "x");
     assert.equal(toOmniError(e, "get", "y"), e);

@@ -105,7 +105,10 @@ export function omniCodeFor(code: Code, kind: OmniCallKind): OmniErrorCode {
 export function toOmniError(e: unknown, kind: OmniCallKind, what: string): OmniError {
   if (e instanceof OmniError) return e;
   const ce = ConnectError.from(e);
-  const code = omniCodeFor(ce.code, kind);
+  // A stream the server refused while restarting (HTTP/2 REFUSED_STREAM) reaches us as Internal, but it
+  // never ran on the server: safe to retry like any outage. This is the one transport text we look at.
+  const refused = ce.code === Code.Internal && /REFUSED_STREAM/.test(ce.rawMessage);
+  const code = refused ? "unavailable" : omniCodeFor(ce.code, kind);
   const codeName = Code[ce.code] ?? String(ce.code);
   return new OmniError(code, `${what}: ${codeName}: ${ce.rawMessage}`, {
     grpcCode: codeName,

@@ -113,6 +113,7 @@ export async function startProvider(config: ProviderConfig, opts: StartProviderO
     key,
     insecureSkipVerify: config.omni.insecureSkipVerify,
     ...(config.omni.caFile !== undefined ? { caFile: config.omni.caFile } : {}),
+    logger: logger.child({ component: "omni-transport" }),
   });
   const state = new StateClient(transport, providerId, { logger: logger.child({ component: "omni" }) });
   const management = new ManagementClient(transport, state);
