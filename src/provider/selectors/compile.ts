@@ -188,7 +188,7 @@ function compile(kind: SelectorKind, expression: string): CompileResult<ParseRes
         kind,
         expression,
         `uses \`type\`, which in CEL is the built-in type() function, not the storage type`,
-        'write storageType == "rbd" or storage.type == "rbd"',
+        typeKeywordFix(expression),
       ),
     };
   }
@@ -304,4 +304,11 @@ export function compileNodeSelector(expression: string): CompileResult<NodeSelec
     evaluate: (node) => run(parsed, expression, nodeActivation(node)),
   };
   return remember(nodeCache, expression, { ok: true, program });
+}
+
+/** The fix for `type == "x"`, repeating the user's own comparison (`== "rbd"` when there is none). */
+function typeKeywordFix(expression: string): string {
+  const match = /\btype\s*([!=]=)\s*("[^"]*"|'[^']*')/.exec(expression);
+  const comparison = match ? `${match[1]} ${match[2]}` : '== "rbd"';
+  return `write storageType ${comparison} or storage.type ${comparison}`;
 }
