@@ -111,16 +111,15 @@ export function classifyResponse(res: ErrorResponse): ProxmoxError {
     .join("; ");
   const where = `${res.method} ${res.path}`;
   const details: ProxmoxErrorDetails = { status: res.status, method: res.method, path: res.path, params };
-  const code = codeFor(res.status, `${text}\n${Object.values(params).join("\n")}`, params);
+  const code = codeFor(res.status, `${text}\n${Object.values(params).join("\n")}`);
   const summary = paramText ? `${text} (${paramText})` : text;
   return new ProxmoxError(code, `Proxmox ${where} failed with ${res.status}: ${summary}${hintFor(code)}`, details);
 }
 
-function codeFor(status: number, text: string, params: Record<string, string>): ProxmoxErrorCode {
+function codeFor(status: number, text: string): ProxmoxErrorCode {
   switch (status) {
     case 400:
       if (/\balready exists\b/i.test(text)) return "already_exists";
-      if (params.upid !== undefined && /no such task/i.test(text)) return "not_found";
       if (/\bno such (storage|node|task|pool)\b/i.test(text)) return "not_found";
       return "invalid_params";
     case 401:

@@ -47,17 +47,21 @@ export async function uploadBody(
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length: head.length + size + tail.length,
-    stream: () => parts(head, "path" in source ? createReadStream(source.path) : source.stream, tail),
+    stream: () => parts(head, "path" in source ? () => createReadStream(source.path) : () => source.stream, tail),
   };
 }
 
+/**
+ * The body parts in order. The file is opened only once the body is read: a request that fails before
+ * sending (connection refused, TLS) must not leave a file descriptor open.
+ */
 async function* parts(
   head: Buffer,
-  file: Readable | AsyncIterable<Uint8Array>,
+  open: () => Readable | AsyncIterable<Uint8Array>,
   tail: Buffer,
 ): AsyncIterable<Uint8Array> {
   yield head;
-  for await (const chunk of file) yield typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array);
+  for await (const chunk of open()) yield typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array);
   yield tail;
 }
 

@@ -11,9 +11,14 @@ function scripted(statuses: Partial<TaskStatus>[], log: string[] = []): TaskApi 
   let i = 0;
   return {
     paths,
-    async call<T>(_method: string, path: string): Promise<T> {
+    async call<T>(_method: string, path: string, params: Record<string, unknown> = {}): Promise<T> {
       paths.push(path);
-      if (path.endsWith("/log")) return log.map((t, n) => ({ n: n + 1, t })) as T;
+      if (path.endsWith("/log")) {
+        // Like Proxmox: `limit` lines (default 50) from line `start`.
+        const start = Number(params.start ?? 0);
+        const page = log.slice(start, start + Number(params.limit ?? 50));
+        return page.map((t, n) => ({ n: start + n + 1, t })) as T;
+      }
       const s = statuses[Math.min(i++, statuses.length - 1)];
       return { upid: UPID, node: "golf", type: "qmstart", user: "omni@pve", pid: 1, starttime: 1, ...s } as T;
     },
@@ -58,6 +63,16 @@ describe("waitForTask", () => {
       assert.equal(e.reason, "conflict");
       assert.equal(e.upid, UPID);
       assert.deepEqual(e.logTail, ["line 27", "line 28", "line 29", "line 30", "TASK ERROR: VM 101 already running"]);
+      return true;
+    });
+  });
+
+  it("takes the log tail from the end of a log longer than one page", async () => {
+    const log = Array.from({ length: 1234 }, (_, i) => `progress ${i + 1}%`).concat("TASK ERROR: checksum mismatch");
+    const api = scripted([{ status: "stopped", exitstatus: "checksum mismatch" }], log);
+    await assert.rejects(waitForTask(api, UPID, { logLines: 2 }), (e) => {
+      assert.ok(isProxmoxError(e, "task_failed"));
+      assert.deepEqual(e.logTail, ["progress 1234%", "TASK ERROR: checksum mismatch"]);
       return true;
     });
   });

@@ -89,6 +89,22 @@ export async function waitForTask(api: TaskApi, upid: string, options: WaitOptio
   }
 }
 
+/** Lines per task-log page, and the most pages read: long logs (download progress) end with the error. */
+const LOG_PAGE = 500;
+const MAX_LOG_PAGES = 40;
+
+/** The last `keep` lines of a task log, paging from the start (the API has no "from the end"). */
+async function readLogTail(api: TaskApi, path: string, keep: number): Promise<string[]> {
+  let tail: string[] = [];
+  for (let page = 0; page < MAX_LOG_PAGES; page++) {
+    const lines =
+      (await api.call<TaskLogLine[]>("GET", `${path}/log`, { start: page * LOG_PAGE, limit: LOG_PAGE })) ?? [];
+    tail = tail.concat(lines.map((l) => l.t)).slice(-keep);
+    if (lines.length < LOG_PAGE) break;
+  }
+  return tail;
+}
+
 async function taskFailure(
   api: TaskApi,
   upid: string,
@@ -98,8 +114,7 @@ async function taskFailure(
 ): Promise<ProxmoxError> {
   let tail: string[] = [];
   try {
-    const log = await api.call<TaskLogLine[]>("GET", `${path}/log`, { start: 0, limit: 500 });
-    tail = (log ?? []).map((l) => l.t).slice(-keep);
+    tail = await readLogTail(api, path, keep);
   } catch {
     // The exit status alone still explains the failure.
   }

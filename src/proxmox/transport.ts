@@ -151,9 +151,11 @@ export class Transport {
       return await this.#send<T>(method, path, params, multipart, options, ticketHeaders(grant, method));
     } catch (err) {
       // A rejected ticket (server restart, clock skew): log in again once. Safe for writes too — a 401
-      // is raised before any handler runs — but not for uploads, whose body stream is consumed.
-      if (!(err instanceof ProxmoxError) || err.code !== "auth_failed" || multipart) throw err;
+      // is raised before any handler runs — but not for uploads, whose body stream is consumed: those
+      // fail, and the next call logs in afresh.
+      if (!(err instanceof ProxmoxError) || err.code !== "auth_failed") throw err;
       this.#session.invalidate(grant);
+      if (multipart) throw err;
       const fresh = await this.#session.current();
       return this.#send<T>(method, path, params, multipart, options, ticketHeaders(fresh, method));
     }
@@ -208,7 +210,14 @@ export class Transport {
       const parsed = parseJson(text);
       this.#log.debug({ method, path, status, durationMs: Math.round(performance.now() - started) }, "proxmox request");
       if (status >= 200 && status < 300) {
-        return (isRecord(parsed) ? parsed.data : undefined) as T;
+        // Every Proxmox success is `{"data": …}`; anything else (a login page, a proxy) must not reach
+        // callers as `undefined`.
+        if (isRecord(parsed) && "data" in parsed) return parsed.data as T;
+        throw new ProxmoxError(
+          "unknown",
+          `Proxmox ${method} ${path} answered ${status} without a JSON {"data": …} envelope (content-type '${res.headers["content-type"] ?? "none"}'); check that url points at the Proxmox API, e.g. https://pve1:8006`,
+          { status, method, path },
+        );
       }
       throw classifyResponse({ status, statusText: res.statusText ?? "", body: parsed, method, path });
     } catch (err) {

@@ -188,6 +188,40 @@ describe("Proxmox VE simulator semantics", () => {
     assert.equal(upload.status, 400, "snippets are not an upload content type in PVE 9.1");
   });
 
+  it("answers injected proxy and auth failures with an empty body, handler errors with JSON", async () => {
+    for (const [status, empty] of [
+      [596, true],
+      [401, true],
+      [503, false],
+    ] as const) {
+      pve.admin.injectFault({ endpoint: "/version", status, message: `injected ${status}`, count: 1 });
+      const r = await call("GET", "/version");
+      assert.equal(r.status, status);
+      assert.equal(r.reason, `injected ${status}`);
+      assert.equal(r.body === null, empty, `${status}: ${JSON.stringify(r.body)}`);
+    }
+  });
+
+  it("compares URI parameters with the merged request, where the query string overrides the body", async () => {
+    const put = (query: string, body: string) =>
+      fetch(`${pve.url}/nodes/foxtrot/qemu/100/config?${query}`, {
+        method: "PUT",
+        dispatcher,
+        headers: {
+          Authorization: `PVEAPIToken=${pve.tokens.admin.full}`,
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body,
+      });
+    const agrees = await put("vmid=100", "vmid=999&description=merged");
+    assert.equal(agrees.status, 200, await agrees.text());
+    const conflicts = await put("vmid=999", "vmid=100&description=merged");
+    assert.equal(conflicts.status, 400);
+    assert.deepEqual(((await conflicts.json()) as Reply["body"])?.errors, {
+      vmid: "duplicate parameter (already defined in URI) with conflicting values!",
+    });
+  });
+
   it("reports the offline node before validating parameters, and 501 for unknown paths and methods", async () => {
     pve.admin.setNodeOnline("hotel", false);
     const r = await call("POST", "/nodes/hotel/qemu", { vmid: "x" });

@@ -4,6 +4,7 @@
  * after a 401.
  */
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { isProxmoxError, TICKET_RENEW_AFTER_MS } from "../../src/proxmox/index.ts";
 import { assertConformant, type Harness, startHarness } from "./harness.ts";
@@ -87,6 +88,23 @@ describe("authentication", () => {
     } finally {
       h.sim.admin.setTicketLifetime(7200);
     }
+  });
+
+  it("does not resend an upload refused with 401, but drops the ticket so the next call logs in", async () => {
+    const root = h.client("caFile", "root");
+    await root.version();
+    const before = logins();
+    h.sim.admin.injectFault({ endpoint: "/upload", status: 401, message: "Authentication failed!", count: 1 });
+    const upload = () =>
+      root.upload(NODE, "local", {
+        content: "iso",
+        filename: "ticket-upload.iso",
+        source: { stream: Readable.from([Buffer.alloc(64, 7)]), size: 64 },
+      });
+    await assert.rejects(upload(), (e) => isProxmoxError(e, "auth_failed"));
+    assert.equal(logins() - before, 0, "an upload is never resent");
+    await root.waitForTask(await upload());
+    assert.equal(logins() - before, 1, "the rejected ticket was replaced");
   });
 
   it("sent only schema-valid requests", () => assertConformant(h));

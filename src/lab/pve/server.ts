@@ -84,7 +84,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     if (!match) throw new PveHttpError(501, `Method '${method} ${path}' not implemented`);
     const conflicts: Record<string, string> = {};
     for (const [k, v] of Object.entries(match.pathParams)) {
-      const given = bodyParams[k] ?? query[k];
+      // The query string overrides body keys before pveproxy compares them with the URI.
+      const given = query[k] ?? bodyParams[k];
       if (given !== undefined && String(given) !== v) {
         conflicts[k] = "duplicate parameter (already defined in URI) with conflicting values!";
       }
@@ -139,7 +140,11 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       req.socket.destroy();
       return;
     }
-    if (fault.status) throw new PveHttpError(fault.status, fault.message ?? "injected fault");
+    if (fault.status) {
+      // Authentication and proxy failures happen before any handler: pveproxy sends no body for them.
+      const emptyBody = fault.status === 401 || fault.status >= 595;
+      throw new PveHttpError(fault.status, fault.message ?? "injected fault", { emptyBody });
+    }
 
     const handler = deps.routes[`${method} ${match.endpoint.template}`];
     if (!handler) throw new PveHttpError(501, `Method '${method} ${path}' not implemented`);
