@@ -60,6 +60,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     ...(options.controlPlanes !== undefined ? { controlPlanes: options.controlPlanes } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
   });
+  const world = defaultMatrixWorld();
+  const nodeNames = world.nodes.map((n) => n.name);
+  for (const node of options.faults?.offlineNodes ?? []) {
+    if (!nodeNames.includes(node)) {
+      throw new Error(
+        `--faults: offline=${node} names no node of cluster ${world.clusterName}; use one of ${nodeNames.join(", ")}`,
+      );
+    }
+  }
   const temporary = options.dataDir === undefined;
   const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), "omni-proxmox-lab-")));
   mkdirSync(dataDir, { recursive: true });
@@ -75,7 +84,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const factory = await startImageFactory();
     stack.push(() => factory.close());
     const pve = await startPveSimulator({
-      world: defaultMatrixWorld(),
+      world,
       timeFactor: options.timeFactor,
       dataDir: join(dataDir, "pve"),
       tracePath,

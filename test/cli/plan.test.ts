@@ -186,6 +186,13 @@ describe("omni-proxmox plan", () => {
     }
   });
 
+  it("refuses class files without a template or a count instead of planning nothing", async () => {
+    const r = await plan(lab, CLASSES);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /machine classes without a cluster template or a count; add the template/);
+    assert.match(r.stderr, /--class FILE --count N/);
+  });
+
   it("takes the provider's config file instead of --lab (no Omni settings needed)", async () => {
     const config = join(lab.dir, "config.yaml");
     const p = lab.credentials.proxmox;

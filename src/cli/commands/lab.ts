@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { runPlan, setsFromTemplate } from "../../diagnostics/plan/index.ts";
+import { resolveTarget } from "../../diagnostics/target.ts";
 import { parseLabFaults } from "../../lab/faults-spec.ts";
 import { type Lab, startLab } from "../../lab/lab.ts";
-import { renderEventLine, renderLiveView, renderSummaryTable } from "../../lab/scenario/index.ts";
+import { loadSeedScenario, renderEventLine, renderLiveView, renderSummaryTable } from "../../lab/scenario/index.ts";
 import { parseIntFlag, parseNumberFlag } from "../flags.ts";
 
 interface LabFlags {
@@ -49,9 +51,8 @@ async function runLab(flags: LabFlags): Promise<number> {
   const timeoutMs = parseNumberFlag("--timeout", flags.timeout, 1) * 1000;
   const live = Boolean(process.stdout.isTTY) && !flags.json;
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  if (!live) say("omni-proxmox lab: starting simulated Proxmox (matrix: foxtrot, golf, hotel) and Omni…");
-
-  const lab = await startLab({
+  // Every flag is parsed before anything starts, so a typo fails fast with no half-started lab.
+  const options = {
     timeFactor: parseNumberFlag("--time-factor", flags.timeFactor),
     ...(flags.controlPlanes !== undefined
       ? { controlPlanes: parseIntFlag("--control-planes", flags.controlPlanes, 1) }
@@ -60,14 +61,23 @@ async function runLab(flags: LabFlags): Promise<number> {
     ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
     ...(flags.traceProxmox !== undefined ? { traceProxmox: flags.traceProxmox } : {}),
     ...(flags.faults !== undefined ? { faults: parseLabFaults(flags.faults) } : {}),
-  });
+  };
+  if (!live) say("omni-proxmox lab: starting simulated Proxmox (matrix: foxtrot, golf, hotel) and Omni…");
+
+  const lab = await startLab(options);
   const interrupted = new AbortController();
   const onSignal = () => interrupted.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const providerExited = watchProvider(lab, interrupted);
 
-  const view = live ? startLiveView(lab) : lab.scenario.progress.onEvent((e) => say(renderEventLine(e)));
+  const notes: string[] = [];
+  const preflight = capacityWarning(lab, options).then((warning) => {
+    if (warning === undefined) return;
+    notes.push(warning);
+    if (!live) say(warning);
+  });
+  const view = live ? startLiveView(lab, notes) : lab.scenario.progress.onEvent((e) => say(renderEventLine(e)));
   let settled = true;
   try {
     await lab.scenario.waitUntil((p) => p.settledUp(), { timeoutMs, signal: interrupted.signal });
@@ -81,11 +91,14 @@ async function runLab(flags: LabFlags): Promise<number> {
     say(`omni-proxmox lab: ${(error as Error).message}`);
     if (providerExited.exited) say(`the provider exited; its log: ${lab.providerLog}\n${tail(lab.providerLog, 15)}`);
   } finally {
+    await preflight;
     view();
   }
 
   const summary = lab.scenario.progress.summary();
   const leftovers = lab.leftovers();
+  // Counted now: the trace lives in the data dir, which a temporary lab removes on stop.
+  const proxmoxRequests = lab.proxmoxRequests();
   const upDown = flags.scenario === "up-down";
   const ok =
     settled &&
@@ -103,7 +116,7 @@ async function runLab(flags: LabFlags): Promise<number> {
       (upDown
         ? `, ${summary.deprovisioned} deprovisioned, leftovers: ${leftovers.vms.length} VMs / ${leftovers.volumes.length} volumes`
         : "") +
-      ` — ${lab.proxmoxRequests()} Proxmox API requests in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      ` — ${proxmoxRequests} Proxmox API requests in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 
   if (!flags.exit && !interrupted.signal.aborted) {
@@ -119,7 +132,7 @@ async function runLab(flags: LabFlags): Promise<number> {
     say(
       JSON.stringify({
         ...summary,
-        proxmoxRequests: lab.proxmoxRequests(),
+        proxmoxRequests,
         seconds: Math.round((Date.now() - started) / 100) / 10,
         leftovers: { vms: leftovers.vms.length, volumes: leftovers.volumes.length },
         ok,
@@ -129,15 +142,43 @@ async function runLab(flags: LabFlags): Promise<number> {
   return ok ? 0 : 1;
 }
 
+/**
+ * Plans the lab's template against the simulated cluster as `omni-proxmox plan` would, so a count the
+ * cluster cannot hold (a large `--workers`) is named up front instead of surfacing only at `--timeout`.
+ * Advisory: a failed read (e.g. under `--faults`) just means no warning.
+ */
+async function capacityWarning(
+  lab: Lab,
+  counts: { controlPlanes?: number; workers?: number },
+): Promise<string | undefined> {
+  try {
+    const seed = loadSeedScenario(counts);
+    const target = resolveTarget({ lab: lab.credentials.dataDir }, {}, { omni: false });
+    const report = await runPlan(target, setsFromTemplate(seed.template, seed.classes));
+    const unplaced = report.machines.filter((m) => !m.ok);
+    const first = unplaced[0];
+    if (report.fits || first === undefined) return undefined;
+    const total = report.machines.length + report.existing.length;
+    return (
+      `omni-proxmox lab: warning: the simulated cluster cannot hold all ${total} machines; ` +
+      `${unplaced.length} will wait in step "place" until --timeout (${first.message}). ` +
+      "Ask for fewer with --workers / --control-planes (`omni-proxmox plan` shows the headroom)."
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /** Redraws the live view in place on a terminal; returns a stop function. */
-function startLiveView(lab: Lab): () => void {
+function startLiveView(lab: Lab, notes: readonly string[]): () => void {
   const draw = () => {
     const text = renderLiveView(lab.scenario.progress.machines(), lab.scenario.progress.events(), {
       title: "omni-proxmox lab",
       elapsedMs: lab.scenario.progress.elapsedMs(),
       width: process.stdout.columns ?? 120,
     });
-    process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
+    const extra = notes.length > 0 ? `\n\n${notes.join("\n")}` : "";
+    process.stdout.write(`\x1b[H\x1b[2J${text}${extra}\n`);
   };
   draw();
   const timer = setInterval(draw, 250);

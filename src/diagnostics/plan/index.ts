@@ -1,5 +1,5 @@
 export { type PlanInput, planPlacement } from "./engine.ts";
-export { type PlanFiles, PlanInputError, planFilesFrom, setsFromFiles } from "./inputs.ts";
+export { type PlanFiles, PlanInputError, planFilesFrom, setsFromFiles, setsFromTemplate } from "./inputs.ts";
 export { renderPlan } from "./render.ts";
 export { runPlan } from "./run.ts";
 export { selectorMatches } from "./selectors.ts";

@@ -5,7 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { parseProviderData } from "../../provider/providerdata/index.ts";
-import { detectYamlKind, type MachineClass, parseClusterTemplate, parseMachineClasses } from "../../templates/index.ts";
+import {
+  type ClusterTemplate,
+  detectYamlKind,
+  type MachineClass,
+  parseClusterTemplate,
+  parseMachineClasses,
+} from "../../templates/index.ts";
 import { readSources, type ValidationFinding, validateSources } from "../validate/index.ts";
 import type { PlanMachineSet } from "./types.ts";
 
@@ -63,6 +69,13 @@ export function setsFromFiles(files: PlanFiles): PlanMachineSet[] {
       "nothing to plan: pass a cluster template with its class files, or --class FILE --count N",
     );
   }
+  if (!files.template && files.counted.length === 0) {
+    // Class files alone say nothing about how many machines to place: a plan of zero would read as "fits".
+    throw new PlanInputError(
+      `${files.classFiles.join(", ")}: machine classes without a cluster template or a count; add the template ` +
+        "(e.g. examples/clusters/talos-prod-01.yaml), or plan a class alone with --class FILE --count N",
+    );
+  }
   const sources = [...new Set(all)].map((file) => ({ file, text: read(file) }));
   const report = validateSources(sources);
   if (report.errors > 0) {
@@ -83,21 +96,33 @@ export function setsFromFiles(files: PlanFiles): PlanMachineSet[] {
     const classes = files.classFiles.flatMap((f) => classesIn(f, text.get(f) ?? ""));
     const template = parseClusterTemplate(text.get(files.template) ?? "", files.template).value;
     if (!template) throw new PlanInputError(`${files.template}: not a cluster template`);
-    for (const set of [template.controlPlane, ...template.workers]) {
-      const ref = set.machineClass;
-      if (!ref) continue;
-      const c = classes.find((k) => k.id === ref.name);
-      if (!c) throw new PlanInputError(`${files.template}: machine class "${ref.name}" not found; pass its file too`);
-      if (ref.size === "unlimited")
-        throw new PlanInputError(`${files.template}: ${set.machineSetId} has no fixed size`);
-      sets.push({
-        id: set.machineSetId,
-        role: set.kind === "ControlPlane" ? "control-plane" : "worker",
-        className: c.id,
-        count: ref.size,
-        data: dataOf(c),
-      });
-    }
+    sets.push(...setsFromTemplate(template, classes));
+  }
+  return sets;
+}
+
+/**
+ * The machine sets of a parsed cluster template, each sized by its machine class reference.
+ *
+ * @example
+ * const { template, classes } = loadSeedScenario({ workers: 4 });
+ * setsFromTemplate(template, classes); // talos-prod-01-control-planes ×3, talos-prod-01-workers ×4
+ */
+export function setsFromTemplate(template: ClusterTemplate, classes: readonly MachineClass[]): PlanMachineSet[] {
+  const sets: PlanMachineSet[] = [];
+  for (const set of [template.controlPlane, ...template.workers]) {
+    const ref = set.machineClass;
+    if (!ref) continue;
+    const c = classes.find((k) => k.id === ref.name);
+    if (!c) throw new PlanInputError(`${template.file}: machine class "${ref.name}" not found; pass its file too`);
+    if (ref.size === "unlimited") throw new PlanInputError(`${template.file}: ${set.machineSetId} has no fixed size`);
+    sets.push({
+      id: set.machineSetId,
+      role: set.kind === "ControlPlane" ? "control-plane" : "worker",
+      className: c.id,
+      count: ref.size,
+      data: dataOf(c),
+    });
   }
   return sets;
 }
