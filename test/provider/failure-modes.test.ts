@@ -27,6 +27,14 @@ import {
 
 const SMALL = ["cores: 1", "memory: 2048", "disk_size: 5", 'storage_selector: name == "vm_ssd"'].join("\n");
 
+async function ignoreErrors(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch {
+    // cleanup only
+  }
+}
+
 /** Every error text a request's status showed while the test ran. */
 function recordErrors(world: World, requestId: string): string[] {
   const seen: string[] = [];
@@ -313,6 +321,63 @@ describe("issue 5 failure modes", () => {
         "no Talos ISO of ours left",
       );
     } finally {
+      await pve.close();
+    }
+  });
+
+  test("failure mode 7: garbage collection removes orphaned cidata images, never a neighbour provider's ISO or what a request made while Omni was read", async () => {
+    const pve = adminPve(world);
+    const deps = world.provider?.deps;
+    assert.ok(deps);
+    const { Readable } = await import("node:stream");
+    const upload = async (filename: string) => {
+      const bytes = Buffer.alloc(4096);
+      await pve.waitForTask(
+        await pve.upload("golf", "local", {
+          content: "iso",
+          filename,
+          source: { stream: Readable.from([bytes]), size: bytes.length },
+        }),
+      );
+    };
+    const orphan = `local:iso/omni-${PROVIDER_ID}-cidata-orphan-request.iso`;
+    const fresh = `local:iso/omni-${PROVIDER_ID}-cidata-fresh-request.iso`;
+    // A Talos ISO of provider "<ours>-talos": its name starts with our Talos prefix, but it is not ours.
+    const neighbour = `omni-${PROVIDER_ID}-talos-talos-${"ab".repeat(32)}-v1.11.6-nocloud-amd64.iso`;
+    try {
+      await upload(`omni-${PROVIDER_ID}-cidata-orphan-request.iso`);
+      await upload(neighbour);
+      const report = await sweep(
+        deps,
+        async () => {
+          // Omni answered before this request existed; it is provisioned while the answer travels back.
+          await upload(`omni-${PROVIDER_ID}-cidata-fresh-request.iso`);
+          await pve.waitForTask(
+            await pve.createVm("hotel", {
+              vmid: 592,
+              name: "fresh-request",
+              memory: 512,
+              tags: `omni-proxmox;omni-provider.${PROVIDER_ID};omni-request.fresh-request`,
+              description: `omni-proxmox.provider-id: ${PROVIDER_ID}\nomni-proxmox.request-id: fresh-request`,
+            }),
+          );
+          return { requestIds: new Set(), stateIds: new Set(), isoVolumes: new Set() };
+        },
+        silentLogger(),
+        { isoGraceMs: 0 },
+      );
+      assert.ok(report.removedVolumes.includes(orphan), `orphaned cidata removed: ${report.removedVolumes.join(",")}`);
+      assert.ok(!report.removedVolumes.includes(fresh), "the new request's cidata image stays");
+      assert.ok(!report.removedVms.includes(592), "the new request's VM stays");
+      assert.ok(!report.removedVolumes.includes(`local:iso/${neighbour}`), "another provider's ISO stays");
+      const snapshot = world.pve.admin.snapshot();
+      assert.ok(snapshot.volumes.some((v) => v.volid === fresh));
+      assert.ok(snapshot.vms.some((v) => v.vmid === 592));
+    } finally {
+      // Either may be gone already (the bug this guards against removes both).
+      await ignoreErrors(async () => pve.waitForTask(await pve.deleteVm("hotel", 592, { purge: true })));
+      for (const volid of [fresh, `local:iso/${neighbour}`])
+        await ignoreErrors(async () => pve.waitForTask(await pve.deleteVolume("golf", "local", volid)));
       await pve.close();
     }
   });

@@ -28,7 +28,7 @@ export async function deprovisionRequest(deps: ProvisionerDeps, ctx: Deprovision
   const shutdownTimeoutSec = shutdownTimeoutOf(ctx);
   for (const vm of vms) {
     ctx.logger.info({ vmid: vm.vmid, node: vm.node }, "removing the VM");
-    await removeVm(deps.pve, vm, { shutdownTimeoutSec, task: deps.timing.task });
+    await removeVm(deps.pve, vm, { providerId: deps.providerId, shutdownTimeoutSec, task: deps.timing.task });
   }
   const fileName = cidataFileName(deps.providerId, ctx.requestId);
   const files = await listIsoFiles(deps.pve, isoLocations(view), (name) => name === fileName);

@@ -7,6 +7,8 @@ import { isProxmoxError, type ProxmoxClient, type WaitOptions } from "../../prox
 import { removeFromHa } from "../steps/ha.ts";
 
 export interface RemoveVmOptions {
+  /** Our provider ID: only HA rules this provider created are deleted when the VM leaves them. */
+  readonly providerId: string;
   /** Seconds to wait for the guest to shut down before stopping it (0 stops at once). */
   readonly shutdownTimeoutSec: number;
   readonly task: WaitOptions;
@@ -14,14 +16,14 @@ export interface RemoveVmOptions {
 
 /**
  * @example
- * await removeVm(pve, { vmid: 1042, node: "golf", status: "running" }, { shutdownTimeoutSec: 60, task: {} });
+ * await removeVm(pve, { vmid: 1042, node: "golf", status: "running" }, { providerId: "matrix-cluster", shutdownTimeoutSec: 60, task: {} });
  */
 export async function removeVm(
   pve: ProxmoxClient,
   vm: { readonly vmid: number; readonly node: string; readonly status: string },
   options: RemoveVmOptions,
 ): Promise<void> {
-  await removeFromHa(pve, vm.vmid);
+  await removeFromHa(pve, vm.vmid, options.providerId);
   if (vm.status === "running") await powerOff(pve, vm.node, vm.vmid, options);
   await ignoreGone(async () => {
     const upid = await pve.deleteVm(vm.node, vm.vmid, { purge: true, destroyUnreferencedDisks: true });

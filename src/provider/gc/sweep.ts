@@ -10,10 +10,9 @@ import { allOf, eq } from "../../omni/labels.ts";
 import { LABEL_INFRA_PROVIDER_ID, MachineRequests } from "../../omni/resources.ts";
 import type { StateClient } from "../../omni/state.ts";
 import { deleteVolume, isoLocations, listIsoFiles, removeVm } from "../deprovision/index.ts";
-import { cidataFileName, cidataPrefix, talosIsoPrefix } from "../images/index.ts";
+import { cidataFileName, cidataPrefix, isTalosIsoOf } from "../images/index.ts";
 import type { MachineStateSource } from "../state/index.ts";
-import { hasProviderTags, type ProvisionerDeps, readCluster, readConfig } from "../steps/index.ts";
-import { readVmMarks } from "../vmspec/index.ts";
+import { hasProviderTags, type ProvisionerDeps, readCluster, readConfig, vmMarksOf } from "../steps/index.ts";
 
 /** What Omni says is alive. */
 export interface LiveRequests {
@@ -57,7 +56,7 @@ export async function readLiveRequests(
 }
 
 /**
- * One sweep. `live` is called first; if it throws, the sweep is skipped.
+ * One sweep. Proxmox is listed first, then `live` is called; if it throws, nothing is removed.
  *
  * @example
  * const report = await sweep(deps, () => readLiveRequests(omniState, deps.providerId, states), logger);
@@ -68,6 +67,16 @@ export async function sweep(
   logger: Logger,
   options: SweepOptions = {},
 ): Promise<SweepReport> {
+  // Proxmox is read BEFORE Omni: a request created while the sweep runs then either shows up as live or
+  // owns nothing in these listings. Read the other way round, its brand-new VM and cidata image would
+  // look orphaned.
+  const view = await readCluster(deps.pve);
+  const cidata = cidataPrefix(deps.providerId);
+  const files = await listIsoFiles(
+    deps.pve,
+    isoLocations(view),
+    (name) => name.startsWith(cidata) || isTalosIsoOf(deps.providerId, name),
+  );
   let alive: LiveRequests;
   try {
     alive = await live();
@@ -77,7 +86,6 @@ export async function sweep(
     return { outcome: "skipped", removedVms: [], removedVolumes: [], error };
   }
   const isAlive = (requestId: string) => alive.requestIds.has(requestId) || alive.stateIds.has(requestId);
-  const view = await readCluster(deps.pve);
   const removedVms: number[] = [];
   const removedVolumes: string[] = [];
   const referencedIsos = new Set(alive.isoVolumes);
@@ -86,10 +94,7 @@ export async function sweep(
     if (!hasProviderTags(vm, deps.providerId)) continue;
     const config = await readConfig(deps.pve, vm.node, vm.vmid);
     if (!config) continue;
-    const marks = readVmMarks({
-      ...(config.description !== undefined ? { description: String(config.description) } : {}),
-      ...(config.tags !== undefined ? { tags: String(config.tags) } : {}),
-    });
+    const marks = vmMarksOf(config);
     if (marks.providerId !== deps.providerId || marks.requestId === undefined) continue;
     if (isAlive(marks.requestId) || config.lock === "create") {
       for (const value of Object.values(config)) {
@@ -104,21 +109,14 @@ export async function sweep(
     );
     if (
       await attempt(logger, `VM ${vm.vmid}`, () =>
-        removeVm(deps.pve, vm, { shutdownTimeoutSec: 0, task: deps.timing.task }),
+        removeVm(deps.pve, vm, { providerId: deps.providerId, shutdownTimeoutSec: 0, task: deps.timing.task }),
       )
     ) {
       removedVms.push(vm.vmid);
     }
   }
 
-  const cidata = cidataPrefix(deps.providerId);
-  const talos = talosIsoPrefix(deps.providerId);
   const liveCidata = new Set([...alive.requestIds, ...alive.stateIds].map((id) => cidataFileName(deps.providerId, id)));
-  const files = await listIsoFiles(
-    deps.pve,
-    isoLocations(view),
-    (name) => name.startsWith(cidata) || name.startsWith(talos),
-  );
   const now = options.now ?? Date.now;
   const graceMs = options.isoGraceMs ?? 15 * 60_000;
   for (const file of files) {

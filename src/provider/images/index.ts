@@ -4,6 +4,7 @@ export {
   cidataPrefix,
   isoFileOf,
   isoVolumeId,
+  isTalosIsoOf,
   talosIsoFileName,
   talosIsoPrefix,
 } from "./names.ts";

@@ -28,6 +28,22 @@ export function talosIsoFileName(providerId: string, schematicId: string, talosV
   return `${talosIsoPrefix(providerId)}${fileSafe(schematicId)}-v${fileSafe(version)}-nocloud-amd64.iso`;
 }
 
+/** What follows {@link talosIsoPrefix} in a Talos ISO name: `<schematic>-v<version>-nocloud-amd64.iso`. */
+const TALOS_ISO_REST = /^[A-Za-z0-9_.]+-v[A-Za-z0-9_.-]+-nocloud-amd64\.iso$/;
+
+/**
+ * True when `fileName` is one of this provider's Talos ISOs. The prefix alone is not enough: provider
+ * `pve-talos` names its ISOs `omni-pve-talos-talos-…`, which starts with provider `pve`'s prefix.
+ *
+ * @example
+ * isTalosIsoOf("pve", talosIsoFileName("pve", "3765…", "1.11.6")); // true
+ * isTalosIsoOf("pve", talosIsoFileName("pve-talos", "3765…", "1.11.6")); // false
+ */
+export function isTalosIsoOf(providerId: string, fileName: string): boolean {
+  const prefix = talosIsoPrefix(providerId);
+  return fileName.startsWith(prefix) && TALOS_ISO_REST.test(fileName.slice(prefix.length));
+}
+
 /** The NoCloud image of one request (unique per request, so concurrent uploads never collide). */
 export function cidataFileName(providerId: string, requestId: string): string {
   return `${cidataPrefix(providerId)}${fileSafe(requestId)}.iso`;

@@ -1,5 +1,7 @@
 /** IsoShare against the Proxmox simulator and the fake image factory (over HTTPS / HTTP). */
 import assert from "node:assert/strict";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type ImageFactory, startImageFactory } from "../../lab/factory/index.ts";
 import { type PveSimulator, startPveSimulator } from "../../lab/pve/index.ts";
@@ -64,5 +66,50 @@ describe("IsoShare", () => {
       (err: Error & { code?: string }) => err.code === "task_failed",
     );
     assert.match(await isos.ensure(target("golf", "1.13.0")), /^local:iso\//);
+  });
+
+  test("a download that outlasts the wait is waited for again, not started a second time", async () => {
+    // An image server that answers only when told to: the download is slower than the step's wait.
+    const held: ServerResponse[] = [];
+    let released = false;
+    const answer = (res: ServerResponse) => res.end(Buffer.alloc(1024));
+    const slow = createServer((_req, res) => (released ? answer(res) : held.push(res)));
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const release = () => {
+      released = true;
+      for (const res of held.splice(0)) answer(res);
+    };
+    try {
+      const fileName = talosIsoFileName("p", SCHEMATIC, "1.14.0");
+      const slowTarget = {
+        node: "golf",
+        storage: "local",
+        shared: false,
+        fileName,
+        url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/nocloud-amd64.iso`,
+      };
+      const isos = new IsoShare(pve, { task: { timeoutMs: 30, pollMs: 2, maxPollMs: 5 } });
+      const downloads = () =>
+        sim.admin.snapshot().tasks.filter((t) => t.type === "download" && decodeURIComponent(t.id) === fileName).length;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await assert.rejects(isos.ensure(slowTarget), (err: Error & { code?: string }) => err.code === "timeout");
+      }
+      assert.equal(downloads(), 1, "the retry waited for the running download");
+      release();
+      // The server has answered; the download finishes on its own time: keep retrying as the image step would.
+      let volid: string | undefined;
+      for (let attempt = 0; volid === undefined && attempt < 300; attempt++) {
+        volid = await isos.ensure(slowTarget).catch((err: Error & { code?: string }) => {
+          if (err.code !== "timeout") throw err;
+          return undefined;
+        });
+      }
+      assert.equal(volid, `local:iso/${fileName}`);
+      assert.equal(downloads(), 1);
+    } finally {
+      release();
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 });

@@ -28,6 +28,8 @@ export class IsoShare {
   readonly #task: WaitOptions;
   readonly #now: () => number;
   readonly #inFlight = new Map<string, Promise<string>>();
+  /** Location key → UPID of a download whose wait timed out: the next call waits for it instead of starting another. */
+  readonly #downloading = new Map<string, string>();
   /** Location key → when this process last made sure the file exists (GC leaves fresh files alone). */
   readonly #touched = new Map<string, number>();
 
@@ -39,7 +41,8 @@ export class IsoShare {
 
   /**
    * Resolves with the volume ID once the file is in the storage. Rejects with the download task's
-   * `task_failed` error (the caller retries later; the next call starts a new download).
+   * `task_failed` error (the caller retries later; the next call starts a new download) or with
+   * `timeout` when the download outlasts the wait (the next call waits for the same download).
    *
    * @example
    * const volid = await isos.ensure({ node: "golf", storage: "local", shared: false, fileName, url });
@@ -48,7 +51,7 @@ export class IsoShare {
     const key = locationKey(target.node, target.storage, target.shared, target.fileName);
     const running = this.#inFlight.get(key);
     if (running) return running;
-    const work = this.#ensure(target).finally(() => {
+    const work = this.#ensure(target, key).finally(() => {
       this.#inFlight.delete(key);
       this.#touched.set(key, this.#now());
     });
@@ -64,21 +67,32 @@ export class IsoShare {
     return at !== undefined && this.#now() - at <= withinMs;
   }
 
-  async #ensure(target: IsoTarget): Promise<string> {
+  async #ensure(target: IsoTarget, key: string): Promise<string> {
     const volid = isoVolumeId(target.storage, target.fileName);
-    if (await this.#exists(target.node, target.storage, volid)) return volid;
-    const upid = await this.#pve.downloadUrl(target.node, target.storage, {
-      url: target.url,
-      filename: target.fileName,
-      content: "iso",
-    });
+    if (await this.#exists(target.node, target.storage, volid)) {
+      this.#downloading.delete(key);
+      return volid;
+    }
+    let upid = this.#downloading.get(key);
+    if (upid === undefined) {
+      upid = await this.#pve.downloadUrl(target.node, target.storage, {
+        url: target.url,
+        filename: target.fileName,
+        content: "iso",
+      });
+      this.#downloading.set(key, upid);
+    }
     try {
       await this.#pve.waitForTask(upid, this.#task);
     } catch (err) {
+      // Still running (a slow link): keep its UPID so the caller's retry waits for this download.
+      if (isProxmoxError(err, "timeout")) throw err;
+      this.#downloading.delete(key);
       // Another process may have finished the same file first; then the file is there and all is well.
       if (isProxmoxError(err, "task_failed") && (await this.#exists(target.node, target.storage, volid))) return volid;
       throw err;
     }
+    this.#downloading.delete(key);
     return volid;
   }
 

@@ -35,6 +35,34 @@ describe("machine state codec", () => {
     assert.deepEqual(fieldNumbers(machineStateCodec.encode(state)), [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14]);
   });
 
+  test("each Go provider field has the Go provider's number (issue 5 acceptance 7)", () => {
+    const numbers = Object.fromEntries(MachineStateSchema.fields.map((f) => [f.name, f.number]));
+    assert.deepEqual(
+      {
+        uuid: numbers.uuid,
+        schematic: numbers.schematic,
+        talos_version: numbers.talos_version,
+        volume_id: numbers.volume_id,
+        node: numbers.node,
+        volume_upload_task: numbers.volume_upload_task,
+        vm_create_task: numbers.vm_create_task,
+        vm_start_task: numbers.vm_start_task,
+        vmid: numbers.vmid,
+      },
+      {
+        uuid: 1,
+        schematic: 2,
+        talos_version: 3,
+        volume_id: 4,
+        node: 5,
+        volume_upload_task: 6,
+        vm_create_task: 7,
+        vm_start_task: 8,
+        vmid: 11,
+      },
+    );
+  });
+
   test("our additions are numbered from 100", () => {
     const ours = MachineStateSchema.fields.filter((f) => f.number > 14);
     assert.ok(ours.length > 10);

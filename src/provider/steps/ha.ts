@@ -21,11 +21,20 @@ export type HaRuleKind = "nodes" | "spread";
  * haRuleId("matrix-cluster", "talos-prod-01-control-planes", "spread"); // "omni-matrix-cluster-talos-prod-01-control-planes-spread"
  */
 export function haRuleId(providerId: string, setId: string, kind: HaRuleKind): string {
-  const slug = `${providerId}-${setId}`.replace(/[^A-Za-z0-9_-]/g, "-");
+  const slug = haSlug(`${providerId}-${setId}`);
   const full = `omni-${slug}-${kind}`;
   if (full.length <= 60) return full;
   const hash = createHash("sha256").update(`${providerId}\0${setId}`).digest("hex").slice(0, 10);
   return `omni-${slug.slice(0, 40)}-${hash}-${kind}`;
+}
+
+function haSlug(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+/** True when `rule` may be one this provider created with {@link haRuleId} (same provider prefix). */
+export function isOwnHaRule(providerId: string, rule: string): boolean {
+  return rule.startsWith(`omni-${haSlug(`${providerId}-`).slice(0, 40)}`);
 }
 
 export function haSid(vmid: number): string {
@@ -150,17 +159,18 @@ async function upsertRule(pve: ProxmoxClient, rules: readonly HaRule[], wish: Ru
 }
 
 /**
- * Takes a VM out of every HA rule that names it (deleting rules left without enough resources) and
- * removes its HA resource. Nothing there = nothing to do.
+ * Takes a VM out of every HA rule that names it and removes its HA resource. A rule of this provider
+ * left without enough resources is deleted; anyone else's rule only loses the VM (deleted only when it
+ * would be empty). Nothing there = nothing to do.
  */
-export async function removeFromHa(pve: ProxmoxClient, vmid: number): Promise<void> {
+export async function removeFromHa(pve: ProxmoxClient, vmid: number, providerId: string): Promise<void> {
   const sid = haSid(vmid);
   for (const rule of await pve.listHaRules()) {
     const current = splitResources(rule.resources);
     if (!current.includes(sid)) continue;
     const rest = current.filter((r) => r !== sid);
     const minimum = rule.type === "resource-affinity" ? 2 : 1;
-    if (rest.length < minimum && rule.rule.startsWith("omni-")) await pve.removeHaRule(rule.rule);
+    if (rest.length < minimum && isOwnHaRule(providerId, rule.rule)) await pve.removeHaRule(rule.rule);
     else if (rest.length === 0) await pve.removeHaRule(rule.rule);
     else
       await pve.call("PUT", `/cluster/ha/rules/${encodeURIComponent(rule.rule)}`, {

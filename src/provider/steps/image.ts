@@ -47,7 +47,14 @@ export function imageStep(deps: ProvisionerDeps): Step<MachineState> {
           url: asset.url,
         });
       } catch (err) {
-        if (!isProxmoxError(err, "task_failed", "timeout")) throw err;
+        // Still downloading (a slow link): not a failure; the next run waits for the same download.
+        if (isProxmoxError(err, "timeout")) {
+          return retryAfter(
+            deps.timing.busyRetryMs,
+            `downloading the Talos ISO into ${state.isoStorage} on ${state.node}`,
+          );
+        }
+        if (!isProxmoxError(err, "task_failed")) throw err;
         // A failed download is retried (a new task) after a growing delay; the reason stays on the request.
         state.downloadAttempts += 1;
         state.lastDiagnosis = `downloading the Talos ISO into ${state.isoStorage} on ${state.node} failed (attempt ${state.downloadAttempts}): ${err.message}`;

@@ -14,9 +14,9 @@ export { type ClusterView, hasProviderTags, placementSnapshot, readCluster, requ
 export { providerDataOf } from "./data.ts";
 export { DEFAULT_STEP_TIMING, failureDelay, type ProvisionerDeps, type StepTiming, VmidAllocators } from "./deps.ts";
 export { isProvisionError, ProvisionError, type ProvisionErrorCode } from "./errors.ts";
-export { ensureHa, type HaMember, type HaRuleKind, haRuleId, haSid, removeFromHa } from "./ha.ts";
+export { ensureHa, type HaMember, type HaRuleKind, haRuleId, haSid, isOwnHaRule, removeFromHa } from "./ha.ts";
 export { QEMU_GUEST_AGENT } from "./image.ts";
-export { type LocatedVm, locateRequestVms, readConfig, smbiosUuidOf } from "./locate.ts";
+export { type LocatedVm, locateRequestVms, readConfig, smbiosUuidOf, vmMarksOf } from "./locate.ts";
 export { awaitTask, type TaskOutcome } from "./tasks.ts";
 
 /** Step names in order (also the values of the state's step annotation). */

@@ -5,7 +5,7 @@
  * its state plus the SMBIOS UUID it reported.
  */
 import { decodeSmbios1, isProxmoxError, type ProxmoxClient, type VmConfig } from "../../proxmox/index.ts";
-import { readVmMarks } from "../vmspec/index.ts";
+import { readVmMarks, type VmMarks } from "../vmspec/index.ts";
 import { type ClusterView, hasRequestTags, readCluster } from "./cluster.ts";
 import { ProvisionError } from "./errors.ts";
 
@@ -53,10 +53,7 @@ export async function locateRequestVms(
     if (!byTags && !byState) continue;
     const config = await readConfig(pve, vm.node, vm.vmid);
     if (!config) continue;
-    const marks = readVmMarks({
-      ...(config.description !== undefined ? { description: String(config.description) } : {}),
-      ...(config.tags !== undefined ? { tags: String(config.tags) } : {}),
-    });
+    const marks = vmMarksOf(config);
     if (marks.providerId === input.providerId && marks.requestId === input.requestId) {
       found.push({ vmid: vm.vmid, node: vm.node, status: vm.status, config, via: "marks" });
     } else if (
@@ -69,6 +66,14 @@ export async function locateRequestVms(
     }
   }
   return found;
+}
+
+/** The marks a VM's config carries (description lines, tags as the fallback). */
+export function vmMarksOf(config: VmConfig): VmMarks {
+  return readVmMarks({
+    ...(config.description !== undefined ? { description: String(config.description) } : {}),
+    ...(config.tags !== undefined ? { tags: String(config.tags) } : {}),
+  });
 }
 
 /** A VM's config, or undefined when it vanished between listing and reading. */
