@@ -101,6 +101,55 @@ describe("LeaderElector", () => {
     await b.stop();
   });
 
+  it("dates the holder's renewals from when a slow read returns, so a candidate never takes over early", async () => {
+    const timing = { leaseMs: 600, renewMs: 40, renewDeadlineMs: 400 };
+    const readDelayMs = 500;
+    const store = new MemoryLeaseStore();
+    let holderCut = false;
+    let slowReads = 1;
+    const holderStore: LeaseStore = {
+      get: () => (holderCut ? Promise.reject(new Error("unavailable")) : store.get()),
+      create: (r) => (holderCut ? Promise.reject(new Error("unavailable")) : store.create(r)),
+      update: (v, r) => (holderCut ? Promise.reject(new Error("unavailable")) : store.update(v, r)),
+    };
+    // The candidate's first read is answered late: it sees a version the holder wrote while the read was in flight.
+    const candidateStore: LeaseStore = {
+      get: async () => {
+        if (slowReads-- > 0) {
+          await new Promise((r) => setTimeout(r, readDelayMs));
+          const seen = await store.get();
+          holderCut = true; // the holder dies right after its latest renew was read
+          return seen;
+        }
+        return store.get();
+      },
+      create: (r) => store.create(r),
+      update: (v, r) => store.update(v, r),
+    };
+    const log: string[] = [];
+    const make = (s: LeaseStore, id: string) =>
+      new LeaderElector({
+        store: s,
+        holderId: id,
+        timing,
+        onStartedLeading: () => {
+          log.push(`${id}+`);
+        },
+        onStoppedLeading: () => {
+          log.push(`${id}-`);
+        },
+      });
+    const a = make(holderStore, "a");
+    const b = make(candidateStore, "b");
+    a.start();
+    await until(() => a.isLeader);
+    b.start();
+    await until(() => b.isLeader, 5000);
+    assert.deepEqual(log, ["a+", "a-", "b+"], "the holder stops before the candidate starts");
+    await a.stop({ release: false });
+    await b.stop();
+  });
+
   it("stops leading at the renew deadline, before the lease expires for others", async () => {
     const store = new MemoryLeaseStore();
     const log: string[] = [];

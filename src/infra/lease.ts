@@ -5,7 +5,8 @@
  * Expiry is judged on the observer's own clock, not the holder's: a candidate remembers when it last saw
  * the record's version change and may take the lease only after `leaseMs` without a change. The holder
  * gives up at `renewDeadlineMs` (< `leaseMs`) after its last successful renew, measured from when that renew
- * was *sent*, so it has stopped before anyone else can take over, whatever the clocks say.
+ * was *sent*, while candidates date a version from when their read *returned*, so the holder has stopped
+ * before anyone else can take over, whatever the clocks and call latencies say.
  */
 import type { Logger } from "../observability/logger.ts";
 import { silentLogger } from "../observability/logger.ts";
@@ -177,10 +178,13 @@ export class LeaderElector {
       this.#observe(created.version, now);
       return true;
     }
-    this.#observe(current.version, now);
+    // Dated when the answer arrived, not when the read was sent: the holder may have renewed while a slow read
+    // was in flight, and dating its version early would let this replica take over before the holder's deadline.
+    const receivedAt = Date.now();
+    this.#observe(current.version, receivedAt);
     const mine = current.holder === this.#holderId;
     const free = current.holder === "";
-    const expired = Date.now() - (this.#observed?.at ?? now) >= current.leaseMs;
+    const expired = receivedAt - (this.#observed?.at ?? receivedAt) >= current.leaseMs;
     if (!mine && !free && !expired) return false;
     const updated = await this.#store.update(current.version, this.#record(this.#holderId));
     this.#heldVersion = updated.version;

@@ -42,6 +42,7 @@ import { buildConnectionParams, type ConnectionParams } from "./joinconfig.ts";
 import type { HandlerResult } from "./queue.ts";
 import { buildSchematic, type SchematicExtras, schematicText } from "./schematic.ts";
 import {
+  ALL_STEPS_DONE,
   type BootAssetRequest,
   type MachineRequestView,
   PROVISION_COMPLETE_TEXT,
@@ -104,7 +105,7 @@ export async function provisionRequest<S>(
   const total = steps.length;
   const annotation = stateRes.metadata.annotations[ANNOTATION_PROVISION_STEP];
   let index = resumeIndex(steps, annotation);
-  if (annotation && steps[index]?.name !== annotation) {
+  if (annotation && annotation !== ALL_STEPS_DONE && steps[index]?.name !== annotation) {
     log.warn({ annotation }, "the step to resume at no longer exists; starting again from the first step");
   }
   const view = requestView(mr);
@@ -154,7 +155,8 @@ export async function provisionRequest<S>(
     }
 
     const next = result.kind === "done" ? steps[index + 1] : step;
-    stateRes = await writeState(env, stateRes, ctx.state, (next ?? step).name, signal);
+    const resumeAt = result.kind === "retry" ? step.name : (next?.name ?? ALL_STEPS_DONE);
+    stateRes = await writeState(env, stateRes, ctx.state, resumeAt, signal);
     env.failBackoff.reset(id);
 
     if (result.kind === "retry") {

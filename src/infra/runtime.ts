@@ -19,7 +19,7 @@ import { registerProviderStatus, sendHeartbeat } from "./provider-status.ts";
 import { stageName } from "./provision.ts";
 import { WorkQueue } from "./queue.ts";
 import { reconcileRequest } from "./reconcile.ts";
-import type { InfraProviderDefinition } from "./steps.ts";
+import { ALL_STEPS_DONE, type InfraProviderDefinition } from "./steps.ts";
 import { runWatchFeed, watchedKinds } from "./watch.ts";
 
 export interface LeaseOptions {
@@ -262,6 +262,9 @@ function validateProvider(provider: InfraProviderDefinition<unknown> | InfraProv
   const names = new Set<string>();
   for (const step of provider.steps) {
     if (!step.name) throw new InfraError("invalid_provider", "every step needs a non-empty name");
+    if (step.name === ALL_STEPS_DONE) {
+      throw new InfraError("invalid_provider", `step name "${ALL_STEPS_DONE}" is reserved; rename the step`);
+    }
     if (names.has(step.name)) {
       throw new InfraError("invalid_provider", `step name "${step.name}" is used twice; step names must be unique`);
     }

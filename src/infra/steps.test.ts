@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { nextTryText } from "./provision.ts";
-import { done, fail, goQuote, resumeIndex, retryAfter, runningStepText } from "./steps.ts";
+import { createInfraRuntime } from "./runtime.ts";
+import { ALL_STEPS_DONE, done, fail, goQuote, resumeIndex, retryAfter, runningStepText } from "./steps.ts";
 
 describe("step results", () => {
   it("builds the three outcomes", () => {
@@ -36,5 +37,18 @@ describe("resumeIndex", () => {
     assert.equal(resumeIndex(steps, undefined), 0);
     assert.equal(resumeIndex(steps, ""), 0);
     assert.equal(resumeIndex(steps, "removed"), 0);
+  });
+  it("runs no step once every step is recorded as done", () => {
+    assert.equal(resumeIndex(steps, ALL_STEPS_DONE), steps.length);
+  });
+});
+
+describe("step names", () => {
+  it("reserve the annotation that records every step as done", () => {
+    const provider = { steps: [{ name: ALL_STEPS_DONE, run: async () => done() }] };
+    assert.throws(
+      () => createInfraRuntime({ state: {} as never, providerId: "p", provider: provider as never }),
+      (err: Error & { code?: string }) => err.code === "invalid_provider",
+    );
   });
 });

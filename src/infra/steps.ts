@@ -161,11 +161,19 @@ export function runningStepText(name: string, index: number, total: number): str
 export const PROVISION_COMPLETE_TEXT = "Provision Complete";
 
 /**
- * Where to (re)start the step loop: the index of the step named by the annotation, or 0 when the
- * annotation is empty or names a step that no longer exists (upstream would skip everything instead).
+ * Step annotation written after the last step succeeded, so a restart before PROVISIONED is recorded runs
+ * no step again. A Go provider reads it as an unknown step and also goes straight to PROVISIONED.
+ */
+export const ALL_STEPS_DONE = "(all steps done)";
+
+/**
+ * Where to (re)start the step loop: the index of the step named by the annotation, `steps.length` after
+ * {@link ALL_STEPS_DONE}, or 0 when the annotation is empty or names a step that no longer exists
+ * (upstream would skip everything instead).
  */
 export function resumeIndex(steps: readonly { name: string }[], annotation: string | undefined): number {
   if (!annotation) return 0;
+  if (annotation === ALL_STEPS_DONE) return steps.length;
   const index = steps.findIndex((s) => s.name === annotation);
   return Math.max(index, 0); // an unknown (removed) step restarts from the first one
 }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { silentLogger } from "../observability/logger.ts";
 import type { Resource } from "../omni/resource.ts";
+import { MachineRequests } from "../omni/resources.ts";
 import type { WatchEvent } from "../omni/state.ts";
-import { coalesced, mapPatchEvent, mapRegistrationEvent, mapSameIdWhenReleased } from "./watch.ts";
+import { coalesced, mapPatchEvent, mapRegistrationEvent, mapSameIdWhenReleased, runWatchFeed } from "./watch.ts";
 
 function event(
   type: WatchEvent<unknown>["type"],
@@ -62,5 +64,42 @@ describe("coalesced", () => {
     release();
     await Promise.all([first, second, third]);
     assert.equal(runs, 2);
+  });
+});
+
+describe("runWatchFeed", () => {
+  it("resyncs after every re-opened watch, so events missed while it was down are picked up", async () => {
+    const abort = new AbortController();
+    let opened = 0;
+    // Each stream is established (NOOP with the bootstrap bookmark); the first two then drop beyond resuming.
+    const state = {
+      async *watch() {
+        opened++;
+        yield { type: "noop" };
+        if (opened < 3) throw new Error("stream dropped and its bookmark is gone");
+        if (!abort.signal.aborted) {
+          await new Promise((resolve) => abort.signal.addEventListener("abort", resolve, { once: true }));
+        }
+      },
+    };
+    const resyncedWithOpen: number[] = [];
+    const guard = setTimeout(() => abort.abort(), 3_000);
+    await runWatchFeed(
+      {
+        state: state as never,
+        kinds: [{ rt: MachineRequests as never, map: () => [] }],
+        enqueue: () => {},
+        resync: async () => {
+          resyncedWithOpen.push(opened);
+          if (opened === 3) abort.abort();
+        },
+        resyncIntervalMs: 3_600_000, // the periodic resync must not be what closes the gap
+        logger: silentLogger(),
+        backoff: { initialMs: 1, factor: 1, maxMs: 1, jitter: 0 },
+      },
+      abort.signal,
+    );
+    clearTimeout(guard);
+    assert.ok(resyncedWithOpen.includes(3), `resyncs ran with ${resyncedWithOpen.join(",")} streams opened`);
   });
 });

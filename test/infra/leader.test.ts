@@ -16,9 +16,10 @@ describe("two runtimes with the same provider ID", () => {
     const a = h.runtime();
     const b = h.runtime();
     let overlap = false;
+    // Unref'd: if an assertion fails first, the monitor must not keep the test process alive.
     const monitor = setInterval(() => {
       if (a.isLeader() && b.isLeader()) overlap = true;
-    }, 2);
+    }, 2).unref();
     await Promise.all([a.start(), b.start()]);
     await h.until(() => a.isLeader() || b.isLeader(), "a leader is elected");
     const leader: TestRuntime = a.isLeader() ? a : b;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ALL_STEPS_DONE } from "../../src/infra/steps.ts";
 import { MachineRequestStatusSpec_Stage as Stage } from "../../src/omni/gen/omni/specs/infra_pb.js";
-import { FAKE_STEP_NAMES } from "./fake-provisioner.ts";
-import { type InfraHarness, STATE_NS, STATE_TYPE, startInfraHarness } from "./harness.ts";
+import { FAKE_STEP_NAMES, fakeStateCodec } from "./fake-provisioner.ts";
+import { FINALIZER, type InfraHarness, STATE_NS, STATE_TYPE, startInfraHarness } from "./harness.ts";
 
 const STEP_ANNOTATION = "infra.omni.sidero.dev/step";
 
@@ -49,8 +50,29 @@ describe("runtime killed between steps resumes at the persisted step", () => {
       for (const step of FAKE_STEP_NAMES) {
         assert.equal(h.fake.count(h.fake.completions, step, id), 1, `${step} completed exactly once`);
       }
-      const final = JSON.parse(h.resource(STATE_NS, STATE_TYPE, id)!.spec.yamlSpec) as { completed: string[] };
-      assert.deepEqual(final.completed, [...FAKE_STEP_NAMES]);
+      const final = h.resource(STATE_NS, STATE_TYPE, id)!;
+      assert.deepEqual((JSON.parse(final.spec.yamlSpec) as { completed: string[] }).completed, [...FAKE_STEP_NAMES]);
+      assert.equal(final.metadata.annotations[STEP_ANNOTATION], ALL_STEPS_DONE, "the last step is recorded as done");
     });
   }
+
+  it(`after "${FAKE_STEP_NAMES.at(-1)}", before PROVISIONED is recorded`, async () => {
+    // The state a runtime killed right after persisting the last step leaves behind.
+    const id = "resume-last";
+    h.omni.admin.create({
+      namespace: STATE_NS,
+      type: STATE_TYPE,
+      id,
+      owner: FINALIZER,
+      annotations: { [STEP_ANNOTATION]: ALL_STEPS_DONE },
+      protoSpec: fakeStateCodec.encode({ ...fakeStateCodec.empty(), completed: [...FAKE_STEP_NAMES] }),
+      yamlSpec: "{}",
+    });
+    const runtime = h.runtime();
+    await runtime.start();
+    h.createRequest(id);
+    await h.until(() => h.status(id)?.stage === Stage.PROVISIONED, `${id} provisioned`);
+    await runtime.stop();
+    for (const step of FAKE_STEP_NAMES) assert.equal(h.fake.count(h.fake.runs, step, id), 0, `${step} never re-runs`);
+  });
 });
