@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LeaderElector, type LeaseRecord, type LeaseStore, scaledLeaseTiming } from "./lease.ts";
+import { DEFAULT_LEASE_TIMING, LeaderElector, type LeaseRecord, type LeaseStore, scaledLeaseTiming } from "./lease.ts";
 
 /** An in-memory CAS record, standing in for the Omni resource in these unit tests. */
 class MemoryLeaseStore implements LeaseStore {
@@ -165,4 +165,10 @@ describe("LeaderElector", () => {
     await a.stop();
     assert.deepEqual(log, ["a+", "a-", "a+", "a-"]);
   });
+});
+
+it("default timing: a dead leader is replaced within 15 s, renewing at least every 5 s", () => {
+  assert.ok(DEFAULT_LEASE_TIMING.leaseMs + DEFAULT_LEASE_TIMING.renewMs <= 15_000);
+  assert.ok(DEFAULT_LEASE_TIMING.renewMs <= 5_000);
+  assert.ok(DEFAULT_LEASE_TIMING.leaseMs - DEFAULT_LEASE_TIMING.renewDeadlineMs >= 5_000, "safety margin");
 });

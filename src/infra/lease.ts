@@ -36,7 +36,12 @@ export interface LeaseTiming {
   renewDeadlineMs: number;
 }
 
-export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseMs: 15_000, renewMs: 5_000, renewDeadlineMs: 10_000 };
+/**
+ * A standby polls every `renewMs` and takes over `leaseMs` after it last saw the record change, so a dead
+ * leader is replaced within `leaseMs + renewMs` (14 s); the holder stops at `renewDeadlineMs`, leaving a
+ * 5 s margin before anyone else may start.
+ */
+export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseMs: 11_000, renewMs: 3_000, renewDeadlineMs: 6_000 };
 
 /** Scales the default timing (e.g. 0.1 for tests) keeping the ratios that make the handover safe. */
 export function scaledLeaseTiming(factor: number): LeaseTiming {

@@ -34,3 +34,15 @@ test("pretty format prints one readable line", () => {
   createLogger({ destination, format: "pretty" }).info({ node: "golf" }, "placed");
   assert.match(lines[0] ?? "", /INFO\s+placed node=golf/);
 });
+
+test("per-request join tokens are scrubbed by shape, plain and URL-encoded", () => {
+  const token =
+    "v2:eyJleHRyYV9kYXRhIjp7Im9tbmkuc2lkZXJvLmRldi9pbmZyYS1wcm92aWRlci1pZCI6InRlc3QifSwic2lnbmF0dXJlIjoiWTNpZ285V2xJSVZOWWpXZmgyWlg5NnpnWW5UQjlwWTI3ZEJaVnJwNDJMZz0ifQ==";
+  const { lines, destination } = capture();
+  createLogger({ destination }).info(
+    { apiUrl: `grpc://omni:8090?jointoken=${encodeURIComponent(token)}` },
+    `token ${token}`,
+  );
+  assert.ok(!lines[0]?.includes("eyJleHRyYV9kYXRh"), lines[0]);
+  assert.match(lines[0] ?? "", /jointoken=\[REDACTED\]/);
+});

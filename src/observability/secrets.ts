@@ -24,9 +24,17 @@ export function registerSecret(value: string | undefined | null): void {
   if (jsonEscaped !== value) secrets.add(jsonEscaped);
 }
 
+/**
+ * Secrets recognised by shape rather than value: Omni join tokens that carry extra data (`v1:`/`v2:` +
+ * base64 JSON with an HMAC), plain or URL-encoded. A provider makes one per machine request, so
+ * registering each would grow the registry without bound.
+ */
+const SECRET_PATTERNS: readonly RegExp[] = [/\bv[12](?::|%3A)[A-Za-z0-9+/]{16,}(?:=|%3D){0,2}/g];
+
 export function scrubSecrets(text: string): string {
-  if (secrets.size === 0) return text;
   let out = text;
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
+  if (secrets.size === 0) return out;
   for (const secret of secrets) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }

@@ -38,7 +38,8 @@ describe("two runtimes with the same provider ID", () => {
     leader.cutOff();
     await h.until(() => standby.isLeader(), "the standby takes over", 15_000);
     const handover = Date.now() - killedAt;
-    assert.ok(handover < 15_000, `handover took ${handover} ms`);
+    // The 15 s bound of the issue, at the harness's 0.1 time scale, plus 1 s of scheduling slack on a busy CI.
+    assert.ok(handover < 15_000 * 0.1 + 1_000, `handover took ${handover} ms`);
     assert.ok(handover >= FAST_LEASE.renewDeadlineMs, "the old leader's lease was respected");
     assert.equal(leader.isLeader(), false, "the killed leader stopped reconciling");
 
