@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import { ApiSchemaError, loadApiSchema, SCHEMA_ENV_VAR } from "./index.ts";
 
 describe("loadApiSchema", () => {
-  it("indexes the official schema by method and template", () => {
+  it("indexes the committed schema facts by method and template", () => {
     const schema = loadApiSchema();
-    assert.ok(schema.endpoints.length > 500);
+    assert.ok(schema.endpoints.length >= 40);
     assert.ok(schema.byKey.get("POST /nodes/{node}/qemu"));
     assert.ok(schema.byKey.get("GET /cluster/ha/rules"));
   });

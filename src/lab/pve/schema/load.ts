@@ -19,9 +19,12 @@ export class ApiSchemaError extends Error {
   }
 }
 
-/** `<repo>/../shared/proxmox/apidata.json`, resolved from this file's location. */
+/**
+ * `pve-api.json` beside this file: the facts of the official PVE 9.1 schema for the endpoints the simulator
+ * serves, committed in the repository (and shipped in the package) so nothing outside it is read.
+ */
 export function defaultSchemaPath(): string {
-  return fileURLToPath(new URL("../../../../../shared/proxmox/apidata.json", import.meta.url));
+  return fileURLToPath(new URL("./pve-api.json", import.meta.url));
 }
 
 /** The schema path to use: explicit argument, then the env var, then the default location. */
@@ -47,12 +50,12 @@ export function loadApiSchema(path?: string): ApiSchema {
     throw new ApiSchemaError(
       "schema_not_found",
       source,
-      `Proxmox API schema not found at '${source}': place apidata.json there or set ${SCHEMA_ENV_VAR} to its path`,
+      `Proxmox API schema not found at '${source}': restore src/lab/pve/schema/pve-api.json (npm run pve-schema -- PATH/TO/apidata.json) or set ${SCHEMA_ENV_VAR} to a schema file`,
     );
   }
-  let roots: SchemaNode[];
+  let parsed: unknown;
   try {
-    roots = JSON.parse(readFileSync(source, "utf8")) as SchemaNode[];
+    parsed = JSON.parse(readFileSync(source, "utf8"));
   } catch (err) {
     throw new ApiSchemaError(
       "schema_invalid",
@@ -60,8 +63,14 @@ export function loadApiSchema(path?: string): ApiSchema {
       `Proxmox API schema at '${source}' is not valid JSON (${(err as Error).message}); fix the file or set ${SCHEMA_ENV_VAR}`,
     );
   }
+  // Either the full schema (a tree: an array of root nodes) or the extracted facts ({ endpoints: [...] }).
+  const roots = Array.isArray(parsed) ? parsed : (parsed as { endpoints?: unknown } | null)?.endpoints;
   if (!Array.isArray(roots)) {
-    throw new ApiSchemaError("schema_invalid", source, `Proxmox API schema at '${source}' must be a JSON array`);
+    throw new ApiSchemaError(
+      "schema_invalid",
+      source,
+      `Proxmox API schema at '${source}' must be apidata.json (a JSON array) or pve-api.json ({"endpoints": [...]})`,
+    );
   }
   const endpoints: ApiEndpoint[] = [];
   const byKey = new Map<string, ApiEndpoint>();
@@ -75,7 +84,7 @@ export function loadApiSchema(path?: string): ApiSchema {
     }
     for (const child of node.children ?? []) visit(child);
   };
-  for (const root of roots) visit(root);
+  for (const root of roots as SchemaNode[]) visit(root);
   const schema: ApiSchema = { source, endpoints, byKey };
   cache.set(source, schema);
   return schema;

@@ -1,4 +1,7 @@
-/** Shapes of the official Proxmox VE API schema (apidata.json) as far as validation needs them. */
+/**
+ * Shapes of the official Proxmox VE API schema as far as validation needs them: the full `apidata.json`
+ * and the facts extracted from it into `pve-api.json` (see extract.ts) share them.
+ */
 
 /** One property of a parameter object, or one sub-key of a property-string format. */
 export interface SchemaProperty {
@@ -22,6 +25,8 @@ export interface SchemaProperty {
   keyAlias?: string;
   requires?: string;
   items?: SchemaProperty;
+  /** Highest index of an indexed key (`scsi[n]`: 30); in the full schema only its description says so. */
+  indexMax?: number;
   typetext?: string;
 }
 

@@ -84,10 +84,11 @@ export function lookupProperty(props: Record<string, SchemaProperty>, name: stri
   if (!m) return undefined;
   const indexed = props[`${m[1]}[n]`];
   if (!indexed) return undefined;
-  const range = /n is (\d+) to (\d+)/.exec(indexed.description ?? "");
   const index = Number(m[2]);
   if (String(index) !== m[2]) return undefined;
-  const max = range ? Number(range[2]) : 31;
+  // The committed facts carry the range; the full schema only says it in prose ("n is 0 to 30").
+  const range = /n is (\d+) to (\d+)/.exec(indexed.description ?? "");
+  const max = indexed.indexMax ?? (range ? Number(range[2]) : 31);
   return index <= max ? indexed : undefined;
 }
 
